@@ -1,0 +1,26 @@
+"""kerasish: Keras on PyTorch.
+
+``import kerasish as keras`` and ordinary Keras code runs, with torch doing every kernel and all
+autograd. Every model is also a plain ``torch.nn.Module``.
+"""
+
+from kerasish import activations, backend, constraints, initializers, layers, models, regularizers
+from kerasish.layers import Input, InputLayer, Layer
+from kerasish.models import Model, Sequential
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Input",
+    "InputLayer",
+    "Layer",
+    "Model",
+    "Sequential",
+    "activations",
+    "backend",
+    "constraints",
+    "initializers",
+    "layers",
+    "models",
+    "regularizers",
+]

@@ -1,0 +1,149 @@
+"""Keras activation functions by name, on torch tensors.
+
+Formulas follow Keras 3 (``keras/src/activations/activations.py``); each is a torch kernel, so
+an ``activation=`` argument costs one fused op in the generated forward.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional, Union
+
+import torch
+import torch.nn.functional as F
+
+
+def linear(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
+def relu(
+    x: torch.Tensor,
+    negative_slope: float = 0.0,
+    max_value: Optional[float] = None,
+    threshold: float = 0.0,
+) -> torch.Tensor:
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return F.relu(x)
+    positive = x * (x > threshold).to(x.dtype) if threshold != 0.0 else F.relu(x)
+    if max_value is not None:
+        positive = positive.clamp(max=max_value)
+    if negative_slope != 0.0:
+        positive = positive - negative_slope * F.relu(threshold - x)
+    return positive
+
+
+def relu6(x: torch.Tensor) -> torch.Tensor:
+    return F.relu6(x)
+
+
+def leaky_relu(x: torch.Tensor, negative_slope: float = 0.2) -> torch.Tensor:
+    return F.leaky_relu(x, negative_slope)
+
+
+def elu(x: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    return F.elu(x, alpha)
+
+
+def selu(x: torch.Tensor) -> torch.Tensor:
+    return F.selu(x)
+
+
+def gelu(x: torch.Tensor, approximate: bool = False) -> torch.Tensor:
+    return F.gelu(x, approximate="tanh" if approximate else "none")
+
+
+def sigmoid(x: torch.Tensor) -> torch.Tensor:
+    return torch.sigmoid(x)
+
+
+def hard_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """Keras 3's ``relu6(x + 3) / 6``; Keras 2 used ``clip(0.2x + 0.5)`` (see legacy_hard_sigmoid)."""
+    return F.hardsigmoid(x)
+
+
+def legacy_hard_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """The Keras 2 / tf.keras formula, ``clip(0.2x + 0.5, 0, 1)``."""
+    return (0.2 * x + 0.5).clamp(0.0, 1.0)
+
+
+def hard_silu(x: torch.Tensor) -> torch.Tensor:
+    return F.hardswish(x)
+
+
+def silu(x: torch.Tensor) -> torch.Tensor:
+    return F.silu(x)
+
+
+def tanh(x: torch.Tensor) -> torch.Tensor:
+    return torch.tanh(x)
+
+
+def softplus(x: torch.Tensor) -> torch.Tensor:
+    return F.softplus(x)
+
+
+def softsign(x: torch.Tensor) -> torch.Tensor:
+    return F.softsign(x)
+
+
+def exponential(x: torch.Tensor) -> torch.Tensor:
+    return torch.exp(x)
+
+
+def mish(x: torch.Tensor) -> torch.Tensor:
+    return F.mish(x)
+
+
+def softmax(x: torch.Tensor, axis: int = -1) -> torch.Tensor:
+    return torch.softmax(x, dim=axis)
+
+
+def log_softmax(x: torch.Tensor, axis: int = -1) -> torch.Tensor:
+    return torch.log_softmax(x, dim=axis)
+
+
+_BY_NAME: dict[str, Callable] = {
+    "linear": linear,
+    "relu": relu,
+    "relu6": relu6,
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "selu": selu,
+    "gelu": gelu,
+    "sigmoid": sigmoid,
+    "hard_sigmoid": hard_sigmoid,
+    "hard_silu": hard_silu,
+    "hard_swish": hard_silu,
+    "silu": silu,
+    "swish": silu,
+    "tanh": tanh,
+    "softplus": softplus,
+    "softsign": softsign,
+    "exponential": exponential,
+    "mish": mish,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
+}
+_NAME_OF = {fn: name for name, fn in _BY_NAME.items() if name not in {"swish", "hard_swish"}}
+
+
+def get(identifier: Union[str, Callable, None, dict]) -> Callable:
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):  # {"class_name": ..., "config": ...} from a config file
+        identifier = identifier.get("config", identifier.get("class_name"))
+    if isinstance(identifier, str):
+        fn = _BY_NAME.get(identifier)
+        if fn is None:
+            raise ValueError(f"Unknown activation function: '{identifier}'. Known: {sorted(_BY_NAME)}")
+        return fn
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(activation: Callable) -> Union[str, Callable]:
+    name = _NAME_OF.get(activation)
+    if name is not None:
+        return name
+    return getattr(activation, "__name__", activation)

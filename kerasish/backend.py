@@ -1,0 +1,132 @@
+"""Global Keras settings (``floatx``, ``epsilon``, ``image_data_format``) and layer naming.
+
+Layer names follow tf.keras 2.x: the snake_case class name, then ``_1``, ``_2``... for later
+instances (``dense``, ``dense_1``); inputs count from 1 (``input_1``). ``clear_session()``
+restarts the counters, as in Keras.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+
+import torch
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_NAME_UIDS: collections.defaultdict = collections.defaultdict(int)
+
+
+def floatx() -> str:
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    global _FLOATX
+    if value not in {"float16", "bfloat16", "float32", "float64"}:
+        raise ValueError(f"Unknown floatx type: {value!r}")
+    _FLOATX = str(value)
+
+
+def epsilon() -> float:
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format() -> str:
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format: str) -> None:
+    global _IMAGE_DATA_FORMAT
+    if data_format not in {"channels_last", "channels_first"}:
+        raise ValueError(
+            "The `data_format` argument must be one of 'channels_first', 'channels_last'. "
+            f"Received: {data_format!r}"
+        )
+    _IMAGE_DATA_FORMAT = data_format
+
+
+def standardize_data_format(data_format: str | None) -> str:
+    if data_format is None:
+        return image_data_format()
+    data_format = str(data_format).lower()
+    if data_format not in {"channels_last", "channels_first"}:
+        raise ValueError(
+            "The `data_format` argument must be one of 'channels_first', 'channels_last'. "
+            f"Received: {data_format!r}"
+        )
+    return data_format
+
+
+def clear_session() -> None:
+    """Restart layer auto-naming, so the next Dense is ``dense`` again."""
+    _NAME_UIDS.clear()
+
+
+def to_snake_case(name: str) -> str:
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    snake = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
+    return snake if snake[0] != "_" else "private" + snake
+
+
+def unique_object_name(base: str, zero_based: bool = True) -> str:
+    count = _NAME_UIDS[base]
+    _NAME_UIDS[base] += 1
+    if zero_based:
+        return base if count == 0 else f"{base}_{count}"
+    return f"{base}_{count + 1}"
+
+
+_TORCH_DTYPES = {
+    "float16": torch.float16,
+    "half": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float": torch.float32,
+    "float64": torch.float64,
+    "double": torch.float64,
+    "uint8": torch.uint8,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "bool": torch.bool,
+    "complex64": torch.complex64,
+}
+
+
+def standardize_dtype(dtype) -> str:
+    """Any dtype spelling (string, numpy, torch) as Keras' string name."""
+    if dtype is None:
+        return floatx()
+    if isinstance(dtype, torch.dtype):
+        return str(dtype).replace("torch.", "")
+    if isinstance(dtype, dict):  # a Keras 3 / tf.keras DTypePolicy config
+        dtype = dtype.get("config", {}).get("name", floatx())
+    name = getattr(dtype, "name", dtype)
+    name = str(name)
+    if name.startswith("mixed_"):
+        return name
+    if name not in _TORCH_DTYPES:
+        try:
+            import numpy as np
+
+            name = np.dtype(name).name
+        except TypeError as err:
+            raise ValueError(f"Invalid dtype: {dtype!r}") from err
+    if name not in _TORCH_DTYPES:
+        raise ValueError(f"Invalid dtype: {dtype!r}")
+    return {"float": "float32", "double": "float64", "half": "float16"}.get(name, name)
+
+
+def torch_dtype(dtype) -> torch.dtype:
+    name = standardize_dtype(dtype)
+    if name.startswith("mixed_"):
+        return torch.float32
+    return _TORCH_DTYPES[name]

@@ -1,0 +1,150 @@
+"""Model: a Layer with inference (and, later, training) loops and model-level utilities.
+
+``Model(inputs, outputs)`` returns a ``Functional`` (as tf.keras and Keras 3 do); subclassing
+``Model`` and writing ``call`` gives an eager model whose forward is the user's own code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import torch
+
+from kerasish.layers.base import Layer
+from kerasish.training import data as data_adapter
+from kerasish.training.progbar import Progbar
+from kerasish.utils import tree
+
+
+class Model(Layer):
+    def __new__(cls, *args: Any, **kwargs: Any):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from kerasish.models.functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        allowed = {"name", "trainable", "dtype"}
+        unknown = set(kwargs) - allowed
+        if args or unknown:
+            raise TypeError(
+                f"Model.__init__() got unexpected arguments {args or ''} "
+                f"{sorted(unknown) or ''}; a functional model needs `inputs` and `outputs`."
+            )
+        super().__init__(**kwargs)
+
+    @classmethod
+    def _default_name(cls) -> str:
+        return "model" if cls.__name__ in {"Model", "Functional"} else super()._default_name()
+
+    @property
+    def layers(self) -> list[Layer]:
+        return self._tracked_layers()
+
+    def get_layer(self, name: Optional[str] = None, index: Optional[int] = None) -> Layer:
+        if index is not None and name is not None:
+            raise ValueError(
+                f"Provide only a layer name or a layer index. Received: index={index}, "
+                f"name={name}."
+            )
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model only has "
+                    f"{len(self.layers)} layers."
+                )
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}."
+            )
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    # ---------------------------------------------------------------- inference
+
+    @property
+    def _device(self) -> torch.device:
+        for tensor in self.parameters():
+            return tensor.device
+        for tensor in self.buffers():
+            return tensor.device
+        return torch.device("cpu")
+
+    def _input_dtypes(self, count: int) -> list:
+        inputs = getattr(self, "inputs", None)
+        if inputs:
+            return [t.dtype for t in inputs]
+        return [self.compute_dtype] * count
+
+    def _prepare_inputs(self, x: Any) -> list[torch.Tensor]:
+        if getattr(self, "inputs", None):
+            flat = data_adapter.flatten_model_inputs(self, x)
+        else:
+            flat = tree.flatten(x) if isinstance(x, (list, tuple, dict)) else [x]
+        device = self._device
+        dtypes = self._input_dtypes(len(flat))
+        return [data_adapter.to_tensor(v, dtype, device) for v, dtype in zip(flat, dtypes)]
+
+    def _run_batch(self, batch: list[torch.Tensor]) -> Any:
+        return self(*batch) if len(batch) > 1 else self(batch[0])
+
+    def predict_on_batch(self, x: Any) -> Any:
+        batch = self._prepare_inputs(x)
+        with _inference(self):
+            outputs = self._run_batch(batch)
+        return tree.map_structure(_to_numpy, outputs)
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: Optional[int] = None,
+        verbose: Any = "auto",
+        steps: Optional[int] = None,
+        callbacks: Any = None,
+    ) -> Any:
+        tensors = self._prepare_inputs(x)
+        total = data_adapter.num_samples(tensors)
+        batch_size = int(batch_size or 32)
+        num_batches = max(1, -(-total // batch_size))
+        if steps is not None:
+            num_batches = min(num_batches, int(steps))
+        bar = Progbar(num_batches, verbose=1 if verbose == "auto" else int(verbose))
+        collected: list = []
+        with _inference(self):
+            for step in range(num_batches):
+                start = step * batch_size
+                batch = [t[start:start + batch_size] for t in tensors]
+                collected.append(self._run_batch(batch))
+                bar.update(step + 1)
+        bar.update(num_batches, finalize=True)
+        first = collected[0]
+        flat_batches = [tree.flatten(out) for out in collected]
+        joined = [torch.cat(parts) for parts in zip(*flat_batches)]
+        return tree.pack_sequence_as(first, [_to_numpy(t) for t in joined])
+
+
+class _inference:
+    """Eval mode and no autograd for the duration, restoring the previous mode afterwards."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        self.model = model
+
+    def __enter__(self):
+        self.was_training = self.model.training
+        self.model.eval()
+        self.grad = torch.inference_mode()
+        self.grad.__enter__()
+
+    def __exit__(self, *exc):
+        self.grad.__exit__(*exc)
+        self.model.train(self.was_training)
+
+
+def _to_numpy(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return value

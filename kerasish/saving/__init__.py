@@ -1,0 +1,1 @@
+"""Everything that crosses the Keras-file boundary: layouts, configs and file formats."""

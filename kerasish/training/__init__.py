@@ -1,0 +1,1 @@
+"""Running models over data: array adapters, the predict loop and the progress bar."""

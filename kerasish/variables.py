@@ -1,0 +1,88 @@
+"""Variable: the Keras-facing handle of one layer weight.
+
+The tensor itself is an ordinary torch Parameter (or buffer, for non-trainable state such as
+BatchNormalization's moving statistics) registered on the layer in torch layout. A Variable
+knows the Keras name and layout of that tensor, so ``layer.weights``, ``get_weights`` and the
+file formats can speak Keras while training touches only the torch tensor.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+import torch
+
+from kerasish.saving.layouts import WeightLayout
+
+
+class Variable:
+    def __init__(
+        self,
+        owner: torch.nn.Module,
+        attr: str,
+        name: str,
+        layout: Optional[WeightLayout] = None,
+        trainable: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        layer_name: Optional[str] = None,
+    ) -> None:
+        self._owner = owner
+        self._attr = attr
+        self.name = name
+        self._layout = layout
+        self._created_trainable = trainable
+        self.regularizer = regularizer
+        self.constraint = constraint
+        self._layer_name = layer_name
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        """The torch tensor as stored (torch layout); this is what trains."""
+        return getattr(self._owner, self._attr)
+
+    @property
+    def value(self) -> torch.Tensor:
+        """The weight in Keras layout: a view of ``tensor`` where one exists."""
+        tensor = self.tensor
+        return self._layout.to_keras(tensor) if self._layout else tensor
+
+    @property
+    def path(self) -> str:
+        return f"{self._layer_name or self._owner.name}/{self.name}"
+
+    @property
+    def trainable(self) -> bool:
+        return self._created_trainable and bool(self.tensor.requires_grad)
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.value.shape)
+
+    @property
+    def dtype(self) -> str:
+        return str(self.tensor.dtype).replace("torch.", "")
+
+    def numpy(self) -> np.ndarray:
+        return self.value.detach().cpu().numpy().copy()
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype)
+
+    def assign(self, value: Any) -> None:
+        new = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        if tuple(new.shape) != self.shape:
+            raise ValueError(
+                f"Cannot assign a value of shape {tuple(new.shape)} to variable '{self.path}' "
+                f"of shape {self.shape}."
+            )
+        tensor = self.tensor
+        if self._layout:
+            new = self._layout.to_torch(new)
+        with torch.no_grad():
+            tensor.copy_(new.to(dtype=tensor.dtype, device=tensor.device))
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
