@@ -4,7 +4,16 @@
 autograd. Every model is also a plain ``torch.nn.Module``.
 """
 
-from kerasish import activations, backend, constraints, initializers, layers, models, regularizers
+from kerasish import (
+    activations,
+    backend,
+    constraints,
+    engine,
+    initializers,
+    layers,
+    models,
+    regularizers,
+)
 from kerasish.layers import Input, InputLayer, Layer
 from kerasish.models import Model, Sequential
 
@@ -19,6 +28,7 @@ __all__ = [
     "activations",
     "backend",
     "constraints",
+    "engine",
     "initializers",
     "layers",
     "models",

@@ -65,14 +65,14 @@ class Functional(Model):
 
         for key in list(self._modules):
             del self._modules[key]
-        self._module_names: dict[int, str] = {}
+        self._module_names: dict[Layer, str] = {}
         taken = set(dir(type(self))) | set(self.__dict__)
         for layer in self._layers:
             if isinstance(layer, InputLayer):
                 continue
             attr = lowering.python_identifier(layer.name, taken)
             self.add_module(attr, layer)
-            self._module_names[id(layer)] = attr
+            self._module_names[layer] = attr
 
         self.built = True
         self._batch_input_shape = None
@@ -211,12 +211,6 @@ class Functional(Model):
         from kerasish.saving.model_config import functional_config
 
         return functional_config(self)
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: Optional[dict] = None) -> Functional:
-        from kerasish.saving.model_config import functional_from_config
-
-        return functional_from_config(cls, config, custom_objects)
 
 
 def _validate_inputs(flat_inputs: list) -> None:

@@ -64,7 +64,7 @@ def lower(model: Any) -> LoweredForward:
 
     for node in model._execution_order:
         layer = node.layer
-        target = model._module_names[id(layer)]
+        target = model._module_names[layer]
         args = tree.map_structure(value_of, node.call_args)
         kwargs = tree.map_structure(value_of, node.call_kwargs)
         if layer._call_accepts_training and "training" not in kwargs:

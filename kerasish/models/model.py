@@ -42,6 +42,14 @@ class Model(Layer):
     def layers(self) -> list[Layer]:
         return self._tracked_layers()
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: Optional[dict] = None) -> "Model":
+        if "input_layers" in config and "output_layers" in config:
+            from kerasish.saving.model_config import functional_from_config
+
+            return functional_from_config(cls, config, custom_objects)
+        return cls(**config)
+
     def get_layer(self, name: Optional[str] = None, index: Optional[int] = None) -> Layer:
         if index is not None and name is not None:
             raise ValueError(
@@ -63,6 +71,33 @@ class Model(Layer):
                 f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}."
             )
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def summary(
+        self,
+        line_length: Optional[int] = None,
+        positions: Optional[list] = None,
+        print_fn: Any = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Optional[list] = None,
+    ) -> None:
+        """Print the layer table (see ``kerasish.utils.summary.print_summary``)."""
+        if not self.built:
+            raise ValueError(
+                "This model has not yet been built. Build the model first by calling `build()` "
+                "or by calling the model on a batch of data."
+            )
+        from kerasish.utils.summary import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
 
     # ---------------------------------------------------------------- inference
 

@@ -29,7 +29,7 @@ class Sequential(Functional):
     ) -> None:
         Layer.__init__(self, name=name, trainable=trainable)
         self._stack: list[Layer] = []
-        self._input_layer: Optional[InputLayer] = None
+        self._set_input_layer(None)
         self._graph_ready = False
         self._build_input_shape: Optional[tuple] = None
         for layer in layers or []:
@@ -61,7 +61,7 @@ class Sequential(Functional):
                     f"Sequential model '{self.name}' already has an input; an InputLayer can "
                     "only be the first layer."
                 )
-            self._input_layer = layer
+            self._set_input_layer(layer)
             self._rebuild()
             return
         if any(existing.name == layer.name for existing in self._stack):
@@ -73,10 +73,12 @@ class Sequential(Functional):
         if not self._stack and self._input_layer is None:
             batch_shape = getattr(layer, "_batch_input_shape", None)
             if batch_shape is not None:
-                self._input_layer = InputLayer(
-                    batch_input_shape=batch_shape,
-                    dtype=layer.dtype,
-                    name=f"{layer.name}_input",
+                self._set_input_layer(
+                    InputLayer(
+                        batch_input_shape=batch_shape,
+                        dtype=layer.dtype,
+                        name=f"{layer.name}_input",
+                    )
                 )
         self._stack.append(layer)
         if self._graph_ready:
@@ -141,13 +143,17 @@ class Sequential(Functional):
         for layer in self._stack:
             attr = layer.name.replace(".", "_")
             self.add_module(attr, layer)
-            self._module_names[id(layer)] = attr
+            self._module_names[layer] = attr
         self.inputs, self.outputs = [], []
         self.input_names, self.output_names = [], []
         self._layers = list(self._stack)
         self.built = False
 
-    def build(self, input_shape: Any = None) -> None:
+    def _set_input_layer(self, layer: Optional[InputLayer]) -> None:
+        # Kept out of ``_modules``: an InputLayer has no weights and is not called in forward.
+        self.__dict__["_input_layer"] = layer
+
+    def build(self, input_shape: Any = None, dtype: Any = None) -> None:
         if self._graph_ready:
             return
         if input_shape is None:
@@ -156,10 +162,12 @@ class Sequential(Functional):
             raise ValueError(f"Sequential model '{self.name}' has no layers to build.")
         shape = tuple(input_shape)
         self._build_input_shape = shape
-        self._input_layer = InputLayer(
-            batch_input_shape=(None,) + shape[1:],
-            name=f"{self._stack[0].name}_input",
-            dtype=self._stack[0].dtype,
+        self._set_input_layer(
+            InputLayer(
+                batch_input_shape=(None,) + shape[1:],
+                name=f"{self._stack[0].name}_input",
+                dtype=dtype or self._stack[0].dtype,
+            )
         )
         self._rebuild()
 
@@ -186,13 +194,10 @@ class Sequential(Functional):
 
     def _build_from_data(self, first: Any) -> None:
         shape = first.shape if hasattr(first, "shape") else np.shape(first)
-        self.build(tuple(shape))
-        if isinstance(first, KerasTensor):
-            return
         dtype = getattr(first, "dtype", None)
-        if dtype is not None and "int" in str(dtype):
-            # Deferred-built models take the data's dtype (an Embedding first layer wants ints).
-            self.inputs[0].dtype = backend.standardize_dtype(dtype)
+        # A model built from data takes integer data as integers (an Embedding first layer).
+        integer = dtype is not None and "int" in str(dtype)
+        self.build(tuple(shape), backend.standardize_dtype(dtype) if integer else None)
 
     def summary(self, *args: Any, **kwargs: Any) -> None:
         if not self._graph_ready:

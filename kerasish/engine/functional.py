@@ -1,0 +1,5 @@
+"""``keras.engine.functional`` (tf.keras 2.4+)."""
+
+from kerasish.models.functional import Functional
+
+__all__ = ["Functional"]

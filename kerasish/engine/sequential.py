@@ -1,0 +1,5 @@
+"""``keras.engine.sequential``."""
+
+from kerasish.models.sequential import Sequential
+
+__all__ = ["Sequential"]
