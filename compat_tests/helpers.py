@@ -24,4 +24,10 @@ def assert_same_outputs(keras_model, kerasish_model, inputs, atol: float = 1e-5)
 def assert_same_structure(keras_model, kerasish_model) -> None:
     """Equal parameter counts and output shapes, layer by layer where both have the layer."""
     assert kerasish_model.count_params() == keras_model.count_params()
-    assert tuple(kerasish_model.output_shape) == tuple(keras_model.output_shape)
+    assert _shapes(kerasish_model.output_shape) == _shapes(keras_model.output_shape)
+
+
+def _shapes(shape):
+    if shape and isinstance(shape[0], (tuple, list)):
+        return [tuple(s) for s in shape]
+    return tuple(shape)

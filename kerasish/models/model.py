@@ -43,7 +43,7 @@ class Model(Layer):
         return self._tracked_layers()
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects: Optional[dict] = None) -> "Model":
+    def from_config(cls, config: dict, custom_objects: Optional[dict] = None) -> Model:
         if "input_layers" in config and "output_layers" in config:
             from kerasish.saving.model_config import functional_from_config
 

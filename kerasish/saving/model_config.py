@@ -22,6 +22,16 @@ from kerasish.utils import tree
 
 _CLASS_ALIASES = {"Model": "Functional"}
 
+# Keys that one Keras version writes and another's constructors reject, with the value that
+# means "feature unused". A key holding that value is dropped when reading; any other value
+# reaches the layer, which then refuses it by name.
+_UNUSED_DRIFT_KEYS = {
+    "quantization_config": None,
+    "optional": False,
+    "lora_rank": None,
+    "lora_alpha": None,
+}
+
 
 def serialize_layer(layer: Any) -> dict:
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
@@ -40,7 +50,11 @@ def deserialize_layer(config: dict, custom_objects: Optional[dict] = None) -> An
             "custom_object_scope` and that this object is included in the scope, or pass it "
             "in `custom_objects`."
         )
-    layer_config = dict(config.get("config", {}))
+    layer_config = {
+        key: value
+        for key, value in config.get("config", {}).items()
+        if not (key in _UNUSED_DRIFT_KEYS and value == _UNUSED_DRIFT_KEYS[key])
+    }
     from kerasish.models.model import Model
 
     if isinstance(cls, type) and issubclass(cls, Model):

@@ -80,8 +80,7 @@ def layer_index_bounds(model: Any, layer_range: Optional[Sequence[str]] = None) 
     ends = [i for i, layer in enumerate(layers) if re.match(layer_range[1], layer.name)]
     if not starts or not ends:
         raise ValueError(
-            "Passed layer_names do not match the layer names in the model. "
-            f"Received: {layer_range}"
+            f"Passed layer_names do not match the layer names in the model. Received: {layer_range}"
         )
     if min(starts) > max(ends):
         return [min(ends), max(starts) + 1]
@@ -125,7 +124,7 @@ class _Table:
                 if col == 0:
                     line += "|" * nested_level + " "
                 line += piece + " " * gap
-                remaining[col] = text[len(piece):]
+                remaining[col] = text[len(piece) :]
                 target = end - nested_level if (nested_level and col == last_col) else end
                 line += " " * (target - len(line))
             self.print_fn(line + "|" * nested_level)
@@ -204,7 +203,10 @@ def print_summary(
         return fields
 
     def print_layer(
-        layer: Any, relevant_nodes: Optional[set], nested_level: int = 0, last_in_block: bool = False
+        layer: Any,
+        relevant_nodes: Optional[set],
+        nested_level: int = 0,
+        last_in_block: bool = False,
     ) -> None:
         table.row(layer_fields(layer, relevant_nodes), nested_level)
         sublayers = getattr(layer, "layers", None) if expand_nested else None

@@ -101,7 +101,7 @@ def test_seed_004_config_round_trip():
         layer.get_config() for layer in model.layers
     ]
     assert clone.count_params() == 2920
-    assert [l.count_params() for l in clone.layers] == [288, 2112, 520]
+    assert [layer.count_params() for layer in clone.layers] == [288, 2112, 520]
     clone.set_weights(model.get_weights())
     x = np.random.rand(3, 8)
     np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0))

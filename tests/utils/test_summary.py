@@ -153,7 +153,12 @@ def test_shared_layer_gets_connected_to_column():
     assert header.split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Connected", "to"]
     assert header.index("Connected to") == 68
     positions = [29, 58, 68, 98]
-    assert columns(row_of(lines, "input_1"), positions) == ["input_1 (InputLayer)", "(None, 4)", "0", "[]"]
+    assert columns(row_of(lines, "input_1"), positions) == [
+        "input_1 (InputLayer)",
+        "(None, 4)",
+        "0",
+        "[]",
+    ]
     assert columns(row_of(lines, "dense"), positions) == [
         "dense (Dense)",
         "(None, 3)",
@@ -252,7 +257,11 @@ def nested_model():
 
 def test_nested_model_collapsed():
     lines = summary_lines(nested_model())
-    assert columns(row_of(lines, "inner"), SEQ_POSITIONS) == ["inner (Sequential)", "(None, 2)", "26"]
+    assert columns(row_of(lines, "inner"), SEQ_POSITIONS) == [
+        "inner (Sequential)",
+        "(None, 2)",
+        "26",
+    ]
     assert not any(line.startswith("|") for line in lines)
     assert totals(lines)[0] == "Total params: 29"
 
@@ -346,7 +355,9 @@ def test_layer_range():
     x = layers.Dense(3, name="third")(x)
     model = keras.Model(inputs, x)
     lines = summary_lines(model, layer_range=["sec", "third"])
-    names = [line.split()[0] for line in lines if line.startswith(" ") and line.strip() and "(" in line]
+    names = [
+        line.split()[0] for line in lines if line.startswith(" ") and line.strip() and "(" in line
+    ]
     assert names == ["Layer", "second", "third"]
     assert totals(lines)[0] == "Total params: 36"  # totals stay the whole model's
     with pytest.raises(ValueError, match="do not match"):
