@@ -28,8 +28,9 @@ def build_model() -> keras.Model:
     shared_projection = layers.Dense(8, activation="tanh", name="projection")  # a shared layer
     a = shared_projection(encoder(left))
     b = shared_projection(encoder(right))
-    merged = layers.concatenate([a, b])
-    same = layers.Dense(1, activation="sigmoid", name="same")(merged)
+    difference = layers.subtract([a, b])
+    squared = layers.multiply([difference, difference])
+    same = layers.Dense(1, activation="sigmoid", name="same")(squared)
     return keras.Model([left, right], same, name="pair_classifier")
 
 

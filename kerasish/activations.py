@@ -112,6 +112,7 @@ _BY_NAME: dict[str, Callable] = {
     "gelu": gelu,
     "sigmoid": sigmoid,
     "hard_sigmoid": hard_sigmoid,
+    "legacy_hard_sigmoid": legacy_hard_sigmoid,
     "hard_silu": hard_silu,
     "hard_swish": hard_silu,
     "silu": silu,

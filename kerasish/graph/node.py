@@ -22,15 +22,22 @@ class Node:
         call_kwargs: Optional[dict] = None,
         outputs: Any = None,
         *,
+        input_masks: Any = None,
         owns_outputs: bool = True,
     ) -> None:
         self.layer = layer
         self.call_args = tuple(call_args)
         self.call_kwargs = dict(call_kwargs or {})
         self.outputs = outputs
-        self.keras_inputs: list[KerasTensor] = [
-            x for x in tree.flatten((self.call_args, self.call_kwargs)) if isinstance(x, KerasTensor)
-        ]
+        # Masks the call saw; a layer computing its output mask from them depends on them even
+        # when its ``call`` takes no ``mask`` argument.
+        self.input_masks = input_masks
+        self.keras_inputs: list[KerasTensor] = []
+        seen: set = set()
+        for x in tree.flatten((self.call_args, self.call_kwargs, input_masks)):
+            if isinstance(x, KerasTensor) and id(x) not in seen:
+                seen.add(id(x))
+                self.keras_inputs.append(x)
         self.flat_outputs: list[KerasTensor] = tree.flatten(outputs)
         # Masks produced by this call, aligned with ``flat_outputs`` (None where unmasked).
         self.output_masks: list[Optional[KerasTensor]] = [None] * len(self.flat_outputs)
@@ -67,7 +74,12 @@ class Node:
         return tree.map_structure(_shape_of, self.outputs)
 
     def iterate_inbound(self) -> Iterator[tuple[Any, int, int, KerasTensor]]:
-        for x in self.keras_inputs:
+        """The tensors of the call's first argument, as Keras lists a node's inbound tensors."""
+        if self.is_input:
+            return
+        for x in tree.flatten(self.input_tensors):
+            if not isinstance(x, KerasTensor):
+                continue
             layer, node_index, tensor_index = x._keras_history
             yield layer, node_index, tensor_index, x
 

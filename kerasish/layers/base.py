@@ -26,7 +26,7 @@ import torch
 from torch.func import functional_call
 
 from kerasish import backend, initializers
-from kerasish.graph.keras_tensor import KerasTensor
+from kerasish.graph.keras_tensor import KerasHistory, KerasTensor
 from kerasish.graph.node import Node
 from kerasish.layers.input_spec import assert_input_compatibility
 from kerasish.saving import layouts, registry
@@ -149,8 +149,12 @@ class Layer(torch.nn.Module):
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if args and type(args[0]) is torch.Tensor and self.built and kwargs.keys() <= self._fast_kwargs:
-            return torch.nn.Module.__call__(self, *args, **kwargs)
+        if args and self.built and kwargs.keys() <= self._fast_kwargs:
+            first = args[0]
+            if type(first) is torch.Tensor or (
+                type(first) in (list, tuple) and first and type(first[0]) is torch.Tensor
+            ):
+                return torch.nn.Module.__call__(self, *args, **kwargs)
         if any(isinstance(x, KerasTensor) for x in tree.flatten((args, kwargs))):
             return self._symbolic_call(args, kwargs)
         return self._eager_call(args, kwargs)
@@ -203,22 +207,36 @@ class Layer(torch.nn.Module):
             inputs = kwargs["inputs"]
         else:
             raise ValueError(f"Layer '{self.name}' was called without inputs.")
+        input_masks = self._incoming_masks(inputs, kwargs.get("mask"))
         mask_from_framework = False
-        if self._call_accepts_mask and kwargs.get("mask") is None:
-            masks = [getattr(x, "_keras_mask", None) for x in tree.flatten(inputs)]
-            if any(m is not None for m in masks):
-                kwargs["mask"] = tree.pack_sequence_as(inputs, masks)
-                mask_from_framework = True
+        if self._call_accepts_mask and kwargs.get("mask") is None and input_masks is not None:
+            kwargs["mask"] = input_masks
+            mask_from_framework = True
         self._check_input_spec(inputs)
         self._maybe_build(_shape_structure(inputs))
         outputs = self.compute_output_spec(*args, **kwargs)
         flat_outputs = tree.flatten(outputs)
         for i, tensor in enumerate(flat_outputs):
             tensor.name = self.name if len(flat_outputs) == 1 else f"{self.name}_{i}"
-        node = Node(self, args, kwargs, outputs)
+        node = Node(self, args, kwargs, outputs, input_masks=input_masks)
         node.mask_from_framework = mask_from_framework
-        self._attach_output_masks(node, inputs, kwargs.get("mask"))
+        self._attach_output_masks(node, inputs, input_masks)
         return outputs
+
+    def _incoming_masks(self, inputs: Any, explicit: Any) -> Any:
+        """The masks this call sees: the explicit ``mask=`` or those carried by the inputs."""
+        if explicit is not None:
+            return explicit
+        if not (
+            self.supports_masking
+            or self._call_accepts_mask
+            or type(self).compute_mask is not Layer.compute_mask
+        ):
+            return None
+        masks = [getattr(x, "_keras_mask", None) for x in tree.flatten(inputs)]
+        if all(m is None for m in masks):
+            return None
+        return tree.pack_sequence_as(inputs, masks)
 
     def _check_input_spec(self, inputs: Any) -> None:
         if self.input_spec is None:
@@ -257,14 +275,16 @@ class Layer(torch.nn.Module):
         for i, (tensor, value) in enumerate(zip(node.flat_outputs, flat_computed)):
             if value is None:
                 continue
-            shape = tuple(None if t is None else d for t, d in zip(_pad(tensor.shape, value.ndim), value.shape))
-            mask_tensor = KerasTensor(shape, backend.standardize_dtype(value.dtype), name=f"{self.name}_mask")
-            from kerasish.graph.keras_tensor import KerasHistory
-
+            shape = tuple(
+                None if t is None else d for t, d in zip(_pad(tensor.shape, value.ndim), value.shape)
+            )
+            mask_tensor = KerasTensor(
+                shape, backend.standardize_dtype(value.dtype), name=f"{self.name}_mask"
+            )
             mask_tensor._keras_history = KerasHistory(self, node_index, i)
             tensor._keras_mask = mask_tensor
             node.output_masks[i] = mask_tensor
-        node.computes_masks = True
+            node.computes_masks = True
 
     # ------------------------------------------------------------------- build
 
@@ -364,13 +384,15 @@ class Layer(torch.nn.Module):
         trainable = True if trainable is None else bool(trainable)
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
-        value = initializers.get(initializer)(shape, dtype)
-        value = torch.as_tensor(value, dtype=backend.torch_dtype(dtype)).reshape(shape)
-        layout = layouts.lookup(type(self), name)
+        # Weights are state, never inference tensors, even if first built under predict().
+        with torch.inference_mode(False):
+            value = initializers.get(initializer)(shape, dtype)
+            value = torch.as_tensor(value, dtype=backend.torch_dtype(dtype)).reshape(shape)
+            layout = layouts.lookup(type(self), name)
+            if layout:
+                value = layout.to_torch(value)
+            value = value.contiguous().clone() if value.is_inference() else value.contiguous()
         attr = self._free_attribute(layout.torch_name if layout else _attr_name(name))
-        if layout:
-            value = layout.to_torch(value)
-        value = value.contiguous()
         if trainable:
             self.register_parameter(
                 attr, torch.nn.Parameter(value, requires_grad=self._trainable)

@@ -62,6 +62,10 @@ def lower(model: Any) -> LoweredForward:
                 ) from None
         return x
 
+    consumed = {
+        id(x) for node in model._execution_order for x in node.keras_inputs
+    } | {id(x) for x in model.outputs}
+
     for node in model._execution_order:
         layer = node.layer
         target = model._module_names[layer]
@@ -76,10 +80,12 @@ def lower(model: Any) -> LoweredForward:
             for key in path:
                 value = graph.call_function(operator.getitem, (value, key))
             values[id(tensor)] = value
-        if getattr(node, "computes_masks", False):
+        if getattr(node, "computes_masks", False) and any(
+            m is not None and id(m) in consumed for m in node.output_masks
+        ):
             module = graph.get_attr(target)
             inputs = tree.map_structure(value_of, node.input_tensors)
-            mask = tree.map_structure(value_of, node.call_kwargs.get("mask"))
+            mask = tree.map_structure(value_of, node.input_masks)
             masks = graph.call_method("compute_mask", (module, inputs, mask))
             computed = [m for m in node.output_masks if m is not None and id(m) not in values]
             if len(node.flat_outputs) == 1:

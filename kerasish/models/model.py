@@ -99,6 +99,12 @@ class Model(Layer):
             layer_range=layer_range,
         )
 
+    def reset_states(self) -> None:
+        """Zero the states of every stateful layer (stateful RNNs), as Keras 2's Model did."""
+        for module in self.modules():
+            if getattr(module, "stateful", False) and not isinstance(module, Model):
+                module.reset_states()
+
     # ---------------------------------------------------------------- inference
 
     @property

@@ -242,9 +242,16 @@ def _decode_keras3(value: Any, tensor_from) -> Any:
 
 
 def _decode_keras2_kwargs(kwargs: dict, tensor_from) -> dict:
+    """tf.keras writes tensors in call kwargs as ``[layer, node, tensor]`` triples, possibly in lists."""
+
     def decode(value: Any) -> Any:
         if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
-            return tensor_from(value)
+            if isinstance(value[1], int) and isinstance(value[2], int):
+                return tensor_from(value)
+        if isinstance(value, list):
+            return [decode(item) for item in value]
+        if isinstance(value, dict):
+            return {key: decode(item) for key, item in value.items()}
         return value
 
     return {key: decode(value) for key, value in kwargs.items()}

@@ -1,0 +1,130 @@
+"""BatchNormalization side by side with Keras 3: inference, one training step, frozen layers."""
+
+import numpy as np
+import pytest
+import torch
+
+import kerasish
+from compat_tests.helpers import assert_same_outputs, assert_same_structure, copy_weights
+
+
+def _pair(rng, shape, **kwargs):
+    """Keras and kerasish BatchNormalization with the same non-trivial weights."""
+    import keras
+
+    reference = keras.layers.BatchNormalization(**kwargs)
+    reference.build(shape)
+    reference.set_weights(
+        [
+            rng.uniform(0.5, 2.0, w.shape).astype("float32")
+            if w.name in ("gamma", "moving_variance")
+            else rng.standard_normal(w.shape).astype("float32")
+            for w in reference.weights
+        ]
+    )
+    ours = kerasish.layers.BatchNormalization(**kwargs)
+    ours.build(shape)
+    ours.set_weights(reference.get_weights())
+    return reference, ours
+
+
+CASES = [
+    ((6, 5), {}),
+    ((3, 4, 5, 3), {}),
+    ((3, 3, 4, 5), {"axis": 1}),
+    ((4, 6, 3), {"axis": 1, "momentum": 0.9, "epsilon": 1e-5}),
+    ((4, 3), {"center": False, "scale": False}),
+]
+
+
+@pytest.mark.parametrize("shape, kwargs", CASES)
+def test_inference_and_one_training_step(rng, shape, kwargs):
+    import keras
+
+    reference, ours = _pair(rng, shape, **kwargs)
+    assert ours.count_params() == reference.count_params()
+    assert ours.compute_output_shape(shape) == tuple(reference.compute_output_shape(shape))
+    x = (rng.standard_normal(shape) * 2 + 0.5).astype("float32")
+    np.testing.assert_allclose(
+        ours(torch.from_numpy(x)).detach().numpy(),
+        keras.ops.convert_to_numpy(reference(x)),
+        atol=1e-5,
+        rtol=0,
+    )
+    np.testing.assert_allclose(
+        ours(torch.from_numpy(x), training=True).detach().numpy(),
+        keras.ops.convert_to_numpy(reference(x, training=True)),
+        atol=1e-5,
+        rtol=0,
+    )
+    for received, expected in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(received, expected, atol=1e-6, rtol=0)
+    assert not np.allclose(reference.get_weights()[-2], 0)  # the moving mean did move
+
+
+def test_frozen_layer_uses_moving_statistics_when_training(rng):
+    import keras
+
+    reference, ours = _pair(rng, (5, 4))
+    reference.trainable = False
+    ours.trainable = False
+    x = rng.standard_normal((5, 4)).astype("float32")
+    np.testing.assert_allclose(
+        ours(torch.from_numpy(x), training=True).detach().numpy(),
+        keras.ops.convert_to_numpy(reference(x, training=True)),
+        atol=1e-5,
+        rtol=0,
+    )
+    for received, expected in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(received, expected)
+
+
+def test_masked_training_step(rng):
+    import keras
+
+    reference, ours = _pair(rng, (3, 5, 4))
+    x = rng.standard_normal((3, 5, 4)).astype("float32")
+    mask = rng.random((3, 5)) > 0.4
+    mask[:, 0] = True
+    np.testing.assert_allclose(
+        ours(torch.from_numpy(x), training=True, mask=torch.from_numpy(mask)).detach().numpy(),
+        keras.ops.convert_to_numpy(reference(x, training=True, mask=mask)),
+        atol=1e-5,
+        rtol=0,
+    )
+    for received, expected in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(received, expected, atol=1e-6, rtol=0)
+
+
+def _model(lib):
+    L = lib.layers
+    inputs = lib.Input((6, 6, 2))
+    x = L.Conv2D(4, 3, padding="same")(inputs)
+    x = L.BatchNormalization(momentum=0.8)(x)
+    return lib.Model(inputs, L.GlobalAveragePooling2D()(x))
+
+
+def test_model_inference_after_weight_copy(rng):
+    import keras
+
+    reference, ours = _model(keras), _model(kerasish)
+    bn = reference.layers[2]
+    bn.set_weights([w + rng.uniform(0.1, 1.0, w.shape).astype("float32") for w in bn.get_weights()])
+    copy_weights(reference, ours)
+    assert_same_structure(reference, ours)
+    assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in reference.weights]
+    assert len(ours.trainable_weights) == len(reference.trainable_weights)
+    assert len(ours.non_trainable_weights) == len(reference.non_trainable_weights)
+    assert_same_outputs(reference, ours, rng.standard_normal((3, 6, 6, 2)).astype("float32"))
+
+
+def test_configs_interoperate():
+    import keras
+
+    reference = keras.layers.BatchNormalization(axis=1, momentum=0.9, epsilon=1e-4, center=False)
+    config = reference.get_config()
+    ours = kerasish.layers.BatchNormalization.from_config(config)
+    for key in ("axis", "momentum", "epsilon", "center", "scale"):
+        assert ours.get_config()[key] == config[key]
+    back = keras.layers.BatchNormalization.from_config(ours.get_config())
+    assert back.get_config()["momentum"] == 0.9 and back.get_config()["center"] is False

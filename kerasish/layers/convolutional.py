@@ -1,0 +1,337 @@
+"""Convolution layers: Conv1D, Conv2D, Conv3D on ``torch.nn.functional.convNd``.
+
+Weights are stored as torch's ``ConvNd`` stores them (``weight`` is ``(out, in/groups, *k)``),
+so a layer's ``state_dict`` loads into ``torch.nn.ConvNd``; ``kernel`` and ``get_weights`` give
+Keras' ``(*k, in/groups, out)`` layout through the one layout table.
+
+torch convolves channels-first tensors. A channels_last input is handed to torch as a permuted
+view (no copy); for a contiguous NHWC tensor that view *is* torch's ``channels_last`` memory
+format, which its kernels handle natively, and permuting the result back is again a view.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+
+from kerasish import activations, backend, constraints, initializers, regularizers
+from kerasish.layers import conv_utils
+from kerasish.layers.base import Layer
+from kerasish.layers.input_spec import InputSpec
+from kerasish.saving import layouts
+
+IntOrTuple = Union[int, Sequence[int]]
+
+_TORCH_CONV: dict[int, Callable[..., torch.Tensor]] = {
+    1: F.conv1d,
+    2: F.conv2d,
+    3: F.conv3d,
+}
+
+
+class BaseConv(Layer):
+    """N-D convolution; ``rank`` is the number of spatial axes."""
+
+    def __init__(
+        self,
+        rank: int,
+        filters: int,
+        kernel_size: IntOrTuple,
+        strides: IntOrTuple = 1,
+        padding: str = "valid",
+        data_format: Optional[str] = None,
+        dilation_rate: IntOrTuple = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
+        self.rank = rank
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
+            raise ValueError(
+                "Invalid value for argument `filters`. Expected a strictly positive value. "
+                f"Received filters={filters}."
+            )
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(
+                f"The number of groups must be a positive integer. Received: groups={groups}."
+            )
+        if filters % groups:
+            raise ValueError(
+                "The number of filters must be evenly divisible by the number of groups. "
+                f"Received: groups={groups}, filters={filters}."
+            )
+        self.filters = filters
+        self.groups = groups
+        self.kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = conv_utils.standardize_tuple(strides, rank, "strides")
+        self.dilation_rate = conv_utils.standardize_tuple(dilation_rate, rank, "dilation_rate")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
+            )
+        self.padding = conv_utils.standardize_padding(padding, allow_causal=rank == 1)
+        self.data_format = backend.standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=rank + 2)
+        self._channels_last = self.data_format == "channels_last"
+        self._torch_conv = _TORCH_CONV[rank]
+        self._static_padding = self._padding_independent_of_input()
+
+    def _padding_independent_of_input(self) -> Optional[tuple]:
+        """torch's symmetric ``padding=`` when it is known before seeing an input, else None.
+
+        Stride-1 "same" pads ``(k-1)*d`` in all, whatever the input length; when that is odd
+        the extra cell goes at the end, which torch's symmetric padding cannot say (and
+        torch's own ``padding="same"`` copies the input for it anyway, with a warning).
+        Strided "same" depends on each input length and "causal" pads one side only: those
+        are worked out per call by ``_pad``.
+        """
+        if self.padding == "valid":
+            return (0,) * self.rank
+        if self.padding == "same" and max(self.strides) == 1:
+            totals = [(k - 1) * d for k, d in zip(self.kernel_size, self.dilation_rate)]
+            if all(total % 2 == 0 for total in totals):
+                return tuple(total // 2 for total in totals)
+        return None
+
+    # ------------------------------------------------------------------ build
+
+    def build(self, input_shape: Sequence[Optional[int]]) -> None:
+        channel_axis = -1 if self._channels_last else 1
+        input_shape = tuple(input_shape)
+        in_channels = input_shape[channel_axis]
+        if in_channels is None:
+            raise ValueError(
+                f"The channel dimension of the inputs to {type(self).__name__} layer "
+                f"'{self.name}' should be defined. Received input shape {input_shape}."
+            )
+        if in_channels % self.groups:
+            raise ValueError(
+                "The number of input channels must be evenly divisible by the number of "
+                f"groups. Received groups={self.groups}, but the input has {in_channels} "
+                f"channels (full input shape is {input_shape})."
+            )
+        self.compute_output_shape(input_shape)  # validates rank and output size
+        self.add_weight(
+            "kernel",
+            shape=self.kernel_size + (in_channels // self.groups, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        if self.use_bias:
+            self.add_weight(
+                "bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={channel_axis: in_channels})
+        self.built = True
+
+    @property
+    def kernel(self) -> torch.Tensor:
+        """The kernel in Keras layout ``(*kernel_size, in/groups, filters)``: a view of ``weight``."""
+        if not self.built:
+            raise AttributeError("You must build the layer before accessing `kernel`.")
+        return layouts.lookup(type(self), "kernel").to_keras(self.weight)
+
+    # ------------------------------------------------------------------- call
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        x = inputs.movedim(-1, 1) if self._channels_last else inputs
+        padding = self._static_padding
+        if padding is None:
+            x, padding = self._pad(x)
+        outputs = self._torch_conv(
+            x, self.weight, self.bias, self.strides, padding, self.dilation_rate, self.groups
+        )
+        if self._channels_last:
+            outputs = outputs.movedim(1, -1)
+        return self.activation(outputs)
+
+    def _pad(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """Pad ``x`` (channels-first) as Keras would; return it with torch's ``padding=``."""
+        if self.padding == "causal":
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            return F.pad(x, (left, 0)), 0
+        pairs = [
+            conv_utils.same_padding(size, k, s, d)
+            for size, k, s, d in zip(
+                x.shape[2:], self.kernel_size, self.strides, self.dilation_rate
+            )
+        ]
+        if all(before == after for before, after in pairs):
+            return x, tuple(before for before, _ in pairs)
+        flat = [amount for pair in reversed(pairs) for amount in pair]
+        return F.pad(x, flat), 0
+
+    def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(
+                f"{type(self).__name__} layer '{self.name}' expects inputs of rank "
+                f"{self.rank + 2} (batch, {self.rank} spatial axes, channels). Received input "
+                f"of shape {input_shape}."
+            )
+        in_channels = input_shape[-1 if self._channels_last else 1]
+        kernel_shape = self.kernel_size + (in_channels, self.filters)
+        spatial = conv_utils.spatial_axes(input_shape, self.data_format)
+        out = tuple(
+            conv_utils.output_length(size, k, s, self.padding, d)
+            for size, k, s, d in zip(spatial, self.kernel_size, self.strides, self.dilation_rate)
+        )
+        if any(d is not None and d <= 0 for d in out):
+            raise ValueError(
+                f"Computed output size would be zero or negative. Received `inputs "
+                f"shape={input_shape}`, `kernel shape={kernel_shape}`, "
+                f"`dilation_rate={self.dilation_rate}`, `strides={self.strides}`, "
+                f"`padding={self.padding}`."
+            )
+        return conv_utils.with_spatial(input_shape, out, self.filters, self.data_format)
+
+    # ----------------------------------------------------------------- config
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
+
+    def extra_repr(self) -> str:
+        return (
+            f"name={self.name!r}, filters={self.filters}, kernel_size={self.kernel_size}, "
+            f"strides={self.strides}, padding={self.padding!r}"
+        )
+
+
+class Conv1D(BaseConv):
+    """1-D convolution over ``(batch, steps, channels)``; also ``padding="causal"``."""
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: IntOrTuple,
+        strides: IntOrTuple = 1,
+        padding: str = "valid",
+        data_format: Optional[str] = None,
+        dilation_rate: IntOrTuple = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            1, filters, kernel_size, strides, padding, data_format, dilation_rate, groups,
+            activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs,
+        )
+
+
+class Conv2D(BaseConv):
+    """2-D convolution over ``(batch, rows, cols, channels)`` (or channels_first)."""
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: IntOrTuple,
+        strides: IntOrTuple = (1, 1),
+        padding: str = "valid",
+        data_format: Optional[str] = None,
+        dilation_rate: IntOrTuple = (1, 1),
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            2, filters, kernel_size, strides, padding, data_format, dilation_rate, groups,
+            activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs,
+        )
+
+
+class Conv3D(BaseConv):
+    """3-D convolution over ``(batch, d1, d2, d3, channels)`` (or channels_first)."""
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: IntOrTuple,
+        strides: IntOrTuple = (1, 1, 1),
+        padding: str = "valid",
+        data_format: Optional[str] = None,
+        dilation_rate: IntOrTuple = (1, 1, 1),
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            3, filters, kernel_size, strides, padding, data_format, dilation_rate, groups,
+            activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+            bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs,
+        )
+
+
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution3D = Conv3D

@@ -1,0 +1,297 @@
+"""BatchNormalization with Keras 3 semantics on ``F.batch_norm``.
+
+Stored as ``torch.nn.BatchNorm*`` stores it (``weight``, ``bias``, ``running_mean``,
+``running_var``), so a layer's ``state_dict`` loads into the matching torch module. Where Keras
+and torch differ, Keras wins:
+
+* the moving statistics follow ``moving = moving * momentum + batch * (1 - momentum)`` with the
+  *biased* batch variance; torch would blend in the unbiased one. The batch statistics are
+  therefore taken from torch's fused kernel through scratch buffers and the moving ones
+  updated here, in place, without autograd and without a host sync;
+* batch statistics are used only when the call is training *and* the layer is trainable: a
+  frozen BatchNormalization normalizes with its moving statistics, as in Keras 3 and tf.keras.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from kerasish import constraints, initializers, regularizers
+from kerasish.layers.base import Layer
+from kerasish.layers.input_spec import InputSpec
+
+
+class BatchNormalization(Layer):
+    """Normalize over every axis but ``axis`` with batch (training) or moving statistics."""
+
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        renorm: bool = False,
+        renorm_clipping: Optional[dict] = None,
+        renorm_momentum: float = 0.99,
+        synchronized: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        # tf.keras configs may carry these; the defaults mean plain batch normalization.
+        fused = kwargs.pop("fused", None)
+        virtual_batch_size = kwargs.pop("virtual_batch_size", None)
+        adjustment = kwargs.pop("adjustment", None)
+        super().__init__(**kwargs)
+        if renorm or virtual_batch_size is not None or adjustment is not None:
+            raise NotImplementedError(
+                "BatchNormalization: `renorm`, `virtual_batch_size` and `adjustment` are not "
+                "supported by kerasish."
+            )
+        if synchronized:
+            raise ValueError(
+                "Argument synchronized=True is only supported with the TensorFlow backend."
+            )
+        del fused  # only a kernel choice in tf.keras; the math is the same
+        self.axis = _single_axis(axis)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.renorm = False
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = renorm_momentum
+        self.synchronized = False
+        self.supports_masking = True
+
+    # ------------------------------------------------------------------ build
+
+    def build(self, input_shape: Sequence[Optional[int]]) -> None:
+        input_shape = tuple(input_shape)
+        self._check_axis(input_shape)
+        size = input_shape[self.axis]
+        if size is None:
+            raise ValueError(
+                f"Axis {self.axis} of the input to BatchNormalization layer '{self.name}' "
+                f"should have a defined dimension. Received input shape {input_shape}."
+            )
+        shape = (size,)
+        if self.scale:
+            self.add_weight(
+                "gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+        else:
+            self.weight = None
+        if self.center:
+            self.add_weight(
+                "beta",
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        else:
+            self.bias = None
+        self.add_weight(
+            "moving_mean", shape=shape, initializer=self.moving_mean_initializer, trainable=False
+        )
+        self.add_weight(
+            "moving_variance",
+            shape=shape,
+            initializer=self.moving_variance_initializer,
+            trainable=False,
+        )
+        ndim = len(input_shape)
+        self._channel_axis = self.axis % ndim
+        self._reduction_axes = tuple(i for i in range(ndim) if i != self._channel_axis)
+        self.input_spec = InputSpec(ndim=ndim, axes={self.axis: size})
+        self.built = True
+
+    def _check_axis(self, input_shape: tuple) -> None:
+        if not -len(input_shape) <= self.axis < len(input_shape):
+            raise ValueError(
+                f"Axis {self.axis} is out of bounds for input shape {input_shape}. "
+                f"Received: axis={self.axis}"
+            )
+
+    # Keras-named views of the torch-named tensors.
+    @property
+    def gamma(self) -> Optional[torch.Tensor]:
+        return self.weight if self.built else None
+
+    @property
+    def beta(self) -> Optional[torch.Tensor]:
+        return self.bias if self.built else None
+
+    @property
+    def moving_mean(self) -> Optional[torch.Tensor]:
+        return self.running_mean if self.built else None
+
+    @property
+    def moving_variance(self) -> Optional[torch.Tensor]:
+        return self.running_var if self.built else None
+
+    # ------------------------------------------------------------------- call
+
+    def call(
+        self,
+        inputs: torch.Tensor,
+        training: Optional[bool] = None,
+        mask: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
+        if training is None:
+            training = self.training
+        if mask is not None and mask.ndim != inputs.ndim - 1:
+            raise ValueError(
+                "The mask provided should be one dimension less than the inputs. Received: "
+                f"mask.shape={tuple(mask.shape)}, inputs.shape={tuple(inputs.shape)}"
+            )
+        if not (training and self.trainable):
+            return self._normalize(inputs, self.running_mean, self.running_var)
+        if mask is None and _values_per_channel(inputs, self._channel_axis) > 1:
+            return self._train_fused(inputs)
+        mean, variance = self._moments(inputs, mask)
+        self._update_moving(mean, variance)
+        return self._affine(inputs, mean, variance)
+
+    def _normalize(
+        self, inputs: torch.Tensor, mean: torch.Tensor, variance: torch.Tensor
+    ) -> torch.Tensor:
+        """Inference: ``F.batch_norm`` with the given statistics, channels moved to axis 1."""
+        x = inputs.movedim(self._channel_axis, 1) if self._channel_axis != 1 else inputs
+        out = F.batch_norm(x, mean, variance, self.weight, self.bias, False, 0.0, self.epsilon)
+        return out.movedim(1, self._channel_axis) if self._channel_axis != 1 else out
+
+    def _train_fused(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Training through torch's fused kernel; its statistics land in scratch buffers.
+
+        With ``momentum=1`` torch overwrites the scratch buffers with the batch mean and the
+        unbiased batch variance; the biased variance Keras blends in is ``(n-1)/n`` of it.
+        """
+        channels = inputs.shape[self._channel_axis]
+        batch_mean = torch.zeros(channels, dtype=self.running_mean.dtype, device=inputs.device)
+        batch_var = torch.ones(channels, dtype=self.running_var.dtype, device=inputs.device)
+        x = inputs.movedim(self._channel_axis, 1) if self._channel_axis != 1 else inputs
+        out = F.batch_norm(
+            x, batch_mean, batch_var, self.weight, self.bias, True, 1.0, self.epsilon
+        )
+        n = _values_per_channel(inputs, self._channel_axis)
+        with torch.no_grad():
+            self._update_moving(batch_mean, batch_var * ((n - 1) / n))
+        return out.movedim(1, self._channel_axis) if self._channel_axis != 1 else out
+
+    def _moments(
+        self, inputs: torch.Tensor, mask: Optional[torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Batch mean and biased variance; with a mask, over the unmasked positions only."""
+        axes = self._reduction_axes
+        if mask is None:
+            variance, mean = torch.var_mean(inputs, dim=axes, correction=0)
+            return mean, variance
+        keep = mask.to(torch.bool).unsqueeze(-1).expand_as(inputs)
+        weight = keep.to(inputs.dtype).sum(dim=axes) + 1e-7
+        mean = torch.where(keep, inputs, 0).sum(dim=axes) / weight
+        centered = torch.where(keep, inputs - self._along_axis(mean, inputs.ndim), 0)
+        return mean, centered.square().sum(dim=axes) / weight
+
+    def _update_moving(self, mean: torch.Tensor, variance: torch.Tensor) -> None:
+        momentum = self.momentum
+        with torch.no_grad():
+            self.running_mean.mul_(momentum).add_(mean.detach() * (1.0 - momentum))
+            self.running_var.mul_(momentum).add_(variance.detach() * (1.0 - momentum))
+
+    def _affine(
+        self, inputs: torch.Tensor, mean: torch.Tensor, variance: torch.Tensor
+    ) -> torch.Tensor:
+        """Keras' formula on explicit statistics: ``(x - mean) * rsqrt(var + eps) * gamma + beta``."""
+        factor = torch.rsqrt(variance + self.epsilon)
+        if self.weight is not None:
+            factor = factor * self.weight
+        out = (inputs - self._along_axis(mean, inputs.ndim)) * self._along_axis(
+            factor, inputs.ndim
+        )
+        if self.bias is not None:
+            out = out + self._along_axis(self.bias, inputs.ndim)
+        return out
+
+    def _along_axis(self, vector: torch.Tensor, ndim: int) -> torch.Tensor:
+        shape = [1] * ndim
+        shape[self._channel_axis] = -1
+        return vector.reshape(shape)
+
+    def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
+        input_shape = tuple(input_shape)
+        self._check_axis(input_shape)
+        return input_shape
+
+    # ----------------------------------------------------- torch interoperability
+
+    def _load_from_state_dict(
+        self, state_dict: dict, prefix: str, *args: Any, **kwargs: Any
+    ) -> None:
+        # A torch BatchNorm's state_dict has a step counter Keras has no use for.
+        state_dict.pop(prefix + "num_batches_tracked", None)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    # ----------------------------------------------------------------- config
+
+    def get_config(self) -> dict:
+        # The keys tf.keras and Keras 3 both write (renorm & co. only when set in either).
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(
+                self.moving_variance_initializer
+            ),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }
+
+
+def _single_axis(axis: Any) -> int:
+    """Keras 3 takes one int; tf.keras configs write it as a one-element list."""
+    if isinstance(axis, (list, tuple)):
+        if len(axis) != 1:
+            raise ValueError(
+                f"BatchNormalization in kerasish normalizes along one axis. Received: axis={axis}"
+            )
+        axis = axis[0]
+    try:
+        return int(axis)
+    except (TypeError, ValueError):
+        raise ValueError(f"Expected an int for `axis`. Received: axis={axis!r}") from None
+
+
+def _values_per_channel(inputs: torch.Tensor, channel_axis: int) -> int:
+    return inputs.numel() // max(inputs.shape[channel_axis], 1)
