@@ -11,6 +11,8 @@ from typing import Callable, Optional, Union
 import torch
 import torch.nn.functional as F
 
+from kerasish.saving import registry
+
 
 def linear(x: torch.Tensor) -> torch.Tensor:
     return x
@@ -132,9 +134,12 @@ def get(identifier: Union[str, Callable, None, dict]) -> Callable:
     if identifier is None:
         return linear
     if isinstance(identifier, dict):  # {"class_name": ..., "config": ...} from a config file
-        identifier = identifier.get("config", identifier.get("class_name"))
+        from kerasish.saving.serialization import deserialize_keras_object
+
+        identifier = deserialize_keras_object(identifier, module_objects=_BY_NAME)
     if isinstance(identifier, str):
-        fn = _BY_NAME.get(identifier)
+        # Custom activations are found by name in custom_object_scope or the registry.
+        fn = _BY_NAME.get(identifier) or registry.get_registered_object(identifier)
         if fn is None:
             raise ValueError(f"Unknown activation function: '{identifier}'. Known: {sorted(_BY_NAME)}")
         return fn

@@ -130,3 +130,20 @@ def torch_dtype(dtype) -> torch.dtype:
     if name.startswith("mixed_"):
         return torch.float32
     return _TORCH_DTYPES[name]
+
+
+def __getattr__(name: str):
+    """Keras 2's tensor functions (``K.sum``, ``K.batch_dot``, ``K.function``...), from
+    ``kerasish.keras2_backend``. Resolved on access so that this settings module stays free of
+    imports and its own code keeps Python's ``sum``/``max``/``abs``."""
+    from kerasish import keras2_backend
+
+    if name in keras2_backend.__all__:
+        return getattr(keras2_backend, name)
+    raise AttributeError(f"module 'kerasish.backend' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    from kerasish import keras2_backend
+
+    return sorted(set(globals()) | set(keras2_backend.__all__))

@@ -6,6 +6,8 @@ from typing import Any
 
 import torch
 
+from kerasish.saving import registry
+
 
 class Constraint:
     def __call__(self, w: torch.Tensor) -> torch.Tensor:
@@ -73,12 +75,13 @@ def get(identifier: Any) -> Any:
         return identifier
     if isinstance(identifier, str):
         if identifier not in _BY_NAME:
-            raise ValueError(f"Unknown constraint: '{identifier}'")
+            return registry.custom_object(identifier, {}, "constraint")
         return _BY_NAME[identifier]()
     if isinstance(identifier, dict):
         cls = _BY_NAME.get(identifier["class_name"])
         if cls is None:
-            raise ValueError(f"Unknown constraint: '{identifier['class_name']}'")
+            name = identifier.get("registered_name") or identifier["class_name"]
+            return registry.custom_object(name, identifier.get("config"), "constraint")
         return cls.from_config(identifier.get("config", {}))
     if callable(identifier):
         return identifier

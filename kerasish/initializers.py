@@ -13,6 +13,7 @@ from typing import Any, Optional, Sequence
 import torch
 
 from kerasish import backend
+from kerasish.saving import registry
 
 
 def compute_fans(shape: Sequence[int]) -> tuple[int, int]:
@@ -250,13 +251,14 @@ def get(identifier: Any) -> Initializer:
     if isinstance(identifier, str):
         cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
         if cls is None:
-            raise ValueError(f"Unknown initializer: '{identifier}'")
+            return registry.custom_object(identifier, {}, "initializer")
         return cls()
     if isinstance(identifier, dict):
         name = identifier["class_name"]
         cls = _ALIASES.get(name) or _CLASSES.get(name)
         if cls is None:
-            raise ValueError(f"Unknown initializer: '{name}'")
+            name = identifier.get("registered_name") or name
+            return registry.custom_object(name, identifier.get("config"), "initializer")
         config = {k: v for k, v in identifier.get("config", {}).items() if k in _accepted(cls)}
         return cls(**config)
     if callable(identifier):

@@ -100,3 +100,64 @@ def test_configs_interoperate():
     for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
         rebuilt = getattr(keras.layers, name).from_config(getattr(kerasish.layers, name)(name="m").get_config())
         assert rebuilt.name == "m"
+
+
+# -------------------------------------------------------------------------------- Dot
+
+
+DOT_CASES = [
+    ((5,), (5,), 1, False),
+    ((5,), (5,), -1, True),
+    ((3, 4), (6, 4), (2, 2), False),
+    ((3, 4), (6, 4), 2, True),
+    ((3, 4), (3, 6), (1, 1), False),
+    ((4,), (4, 6), (1, 1), False),
+    ((3, 4), (4,), (2, 1), True),
+    ((2, 3, 4), (4, 5), (3, 1), False),
+]
+
+
+@pytest.mark.parametrize("shape1, shape2, axes, normalize", DOT_CASES)
+def test_dot_models(rng, shape1, shape2, axes, normalize):
+    import keras
+
+    def build(lib):
+        a, b = lib.Input(shape1), lib.Input(shape2)
+        return lib.Model([a, b], lib.layers.dot([a, b], axes=axes, normalize=normalize))
+
+    reference, ours = build(keras), build(kerasish)
+    assert_same_structure(reference, ours)
+    inputs = [rng.standard_normal((3,) + s).astype("float32") for s in (shape1, shape2)]
+    assert_same_outputs(reference, ours, inputs)
+    config = reference.layers[-1].get_config()
+    rebuilt = kerasish.layers.Dot.from_config(config)
+    assert (rebuilt.axes, rebuilt.normalize) == (config["axes"], normalize)
+    back = keras.layers.Dot.from_config(rebuilt.get_config())
+    assert (back.axes, back.normalize) == (rebuilt.axes, normalize)
+
+
+def test_dot_shape_error_matches_keras():
+    import keras
+
+    with pytest.raises(ValueError) as theirs:
+        keras.layers.Dot(axes=1)([keras.Input((4,)), keras.Input((5,))])
+    with pytest.raises(ValueError) as ours:
+        kerasish.layers.Dot(axes=1)([kerasish.Input((4,)), kerasish.Input((5,))])
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_dot_drops_masks_like_keras(rng):
+    """Keras' Dot consumes masks and produces none; the masked embedding values still count."""
+    import keras
+
+    def build(lib):
+        L = lib.layers
+        a, b = lib.Input((5,), dtype="int32"), lib.Input((5,), dtype="int32")
+        embed = L.Embedding(6, 3, mask_zero=True)
+        out = L.Dot(axes=(1, 1))([embed(a), embed(b)])
+        return lib.Model([a, b], L.Flatten()(out))
+
+    reference, ours = build(keras), build(kerasish)
+    copy_weights(reference, ours)
+    tokens = [rng.integers(0, 6, size=(4, 5)).astype("int32") for _ in range(2)]
+    assert_same_outputs(reference, ours, tokens)

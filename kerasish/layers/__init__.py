@@ -1,6 +1,16 @@
 """Keras layers on torch. ``kerasish.layers.Dense`` and friends."""
 
+from kerasish.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from kerasish.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerasish.layers.base import Layer
+from kerasish.layers.conv_transpose import (
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    Convolution1DTranspose,
+    Convolution2DTranspose,
+    Convolution3DTranspose,
+)
 from kerasish.layers.convolutional import (
     Conv1D,
     Conv2D,
@@ -9,14 +19,26 @@ from kerasish.layers.convolutional import (
     Convolution2D,
     Convolution3D,
 )
-from kerasish.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from kerasish.layers.core import (
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Identity,
+    Masking,
+    Reshape,
+)
+from kerasish.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
+from kerasish.layers.einsum_dense import EinsumDense
 from kerasish.layers.embedding import Embedding
 from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.input_spec import InputSpec
+from kerasish.layers.lambda_layer import Lambda
 from kerasish.layers.merging import (
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -24,12 +46,18 @@ from kerasish.layers.merging import (
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,
     subtract,
 )
-from kerasish.layers.normalization import BatchNormalization
+from kerasish.layers.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    LayerNormalization,
+    UnitNormalization,
+)
 from kerasish.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -56,12 +84,60 @@ from kerasish.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from kerasish.layers.recurrent import LSTM
+from kerasish.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
+from kerasish.layers.regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from kerasish.layers.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    Permute,
+    RepeatVector,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from kerasish.layers.rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    ConvLSTM1D,
+    ConvLSTM2D,
+    ConvLSTM3D,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+)
+from kerasish.layers.separable_conv import (
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+)
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
+
+from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
     "Activation",
+    "ActivityRegularization",
     "Add",
+    "AdditiveAttention",
+    "AlphaDropout",
+    "Attention",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
@@ -70,17 +146,40 @@ __all__ = [
     "AvgPool2D",
     "AvgPool3D",
     "BatchNormalization",
+    "Bidirectional",
+    "CenterCrop",
     "Concatenate",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
+    "Conv2DTranspose",
     "Conv3D",
+    "Conv3DTranspose",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
+    "Convolution2DTranspose",
     "Convolution3D",
+    "Convolution3DTranspose",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
     "Dense",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "Dot",
     "Dropout",
+    "ELU",
+    "EinsumDense",
     "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
+    "GaussianDropout",
+    "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAveragePooling3D",
@@ -93,11 +192,18 @@ __all__ = [
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
+    "GroupNormalization",
+    "Identity",
     "Input",
     "InputLayer",
     "InputSpec",
     "LSTM",
+    "LSTMCell",
+    "Lambda",
     "Layer",
+    "LayerNormalization",
+    "LeakyReLU",
+    "Masking",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPool3D",
@@ -106,14 +212,45 @@ __all__ = [
     "MaxPooling3D",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
+    "Normalization",
+    "PReLU",
+    "Permute",
+    "RNN",
+    "ReLU",
+    "RepeatVector",
+    "Rescaling",
     "Reshape",
+    "Resizing",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "SlicingOpLambda",
+    "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "StackedRNNCells",
     "Subtract",
+    "TFOpLambda",
+    "ThresholdedReLU",
     "TimeDistributed",
+    "UnitNormalization",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
     "Wrapper",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
     "add",
     "average",
     "concatenate",
+    "dot",
     "maximum",
     "minimum",
     "multiply",

@@ -19,13 +19,14 @@ usual. An explicit ``training=`` argument always wins.
 from __future__ import annotations
 
 import inspect
+import threading
 from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 import torch
 from torch.func import functional_call
 
-from kerasish import backend, initializers
+from kerasish import backend, initializers, regularizers
 from kerasish.graph.keras_tensor import KerasHistory, KerasTensor
 from kerasish.graph.node import Node
 from kerasish.layers.input_spec import assert_input_compatibility
@@ -47,6 +48,34 @@ _BASE_KWARGS = {
     "activity_regularizer",
     "autocast",
 }
+
+
+class _CallState(threading.local):
+    """Whether a layer call is under way in this thread (depth 0: the next call is top-level)."""
+
+    depth = 0
+
+
+_CALL_STATE = _CallState()
+# Set once any layer has recorded a call loss; until then top-level calls skip the clearing walk.
+_LOSSES_RECORDED = [False]
+
+
+def call_as_top_level(layer: Layer, args: tuple, kwargs: dict) -> Any:
+    """Run ``layer(*args, **kwargs)`` as a top-level call.
+
+    Keras keeps the losses added during a layer's latest top-level call (``add_loss``, activity
+    regularizers) and clears them when the next one starts. Nested calls see ``depth == 1`` and
+    pay one attribute check; only the outermost call pays for the bookkeeping.
+    """
+    state = _CALL_STATE
+    state.depth = 1
+    try:
+        if _LOSSES_RECORDED[0]:
+            layer._clear_losses()
+        return type(layer).__call__(layer, *args, **kwargs)
+    finally:
+        state.depth = 0
 
 
 def is_shape(value: Any) -> bool:
@@ -107,7 +136,8 @@ class Layer(torch.nn.Module):
         self._outbound_nodes: list[Node] = []
         self._keras_variables: list[Variable] = []
         self._initial_weights = kwargs.get("weights")
-        self.activity_regularizer = kwargs.get("activity_regularizer")
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        self._call_losses: list[torch.Tensor] = []
         self._batch_input_shape = self._batch_input_shape_from(kwargs)
 
     @classmethod
@@ -149,6 +179,8 @@ class Layer(torch.nn.Module):
     # ------------------------------------------------------------------ calling
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not _CALL_STATE.depth:
+            return call_as_top_level(self, args, kwargs)
         if args and self.built and kwargs.keys() <= self._fast_kwargs:
             first = args[0]
             if type(first) is torch.Tensor or (
@@ -160,7 +192,19 @@ class Layer(torch.nn.Module):
         return self._eager_call(args, kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        return self.call(*args, **kwargs)
+        outputs = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            self._add_activity_losses(outputs)
+        return outputs
+
+    def _add_activity_losses(self, outputs: Any) -> None:
+        """Keras 3: the regularizer of each output, divided by that output's batch size."""
+        for output in tree.flatten(outputs):
+            if isinstance(output, torch.Tensor):
+                loss = self.activity_regularizer(output)
+                if output.ndim > 0:
+                    loss = loss / max(output.shape[0], 1)  # an empty batch's penalty is 0
+                self.add_loss(loss)
 
     def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         return inputs
@@ -406,8 +450,9 @@ class Layer(torch.nn.Module):
 
     def _free_attribute(self, attr: str) -> str:
         candidate, i = attr, 0
+        # A class attribute (a property such as Normalization.mean) must not be shadowed.
         while candidate in self._parameters or candidate in self._buffers or (
-            candidate in self.__dict__
+            candidate in self.__dict__ or hasattr(type(self), candidate)
         ):
             i += 1
             candidate = f"{attr}_{i}"
@@ -546,10 +591,45 @@ class Layer(torch.nn.Module):
             )
         return int(sum(int(np.prod(v.shape)) for v in self.weights))
 
+    def add_loss(self, loss: Any) -> None:
+        """Record loss tensor(s) computed in ``call`` (or ``build``); see ``losses``.
+
+        Losses on ``meta`` tensors come from shape inference, not from a real call, and are
+        dropped.
+        """
+        for value in tree.flatten(loss):
+            if not isinstance(value, torch.Tensor):
+                raise ValueError(
+                    "`add_loss()` can only be called from inside `build()` or `call()`, on a "
+                    f"tensor input. Received invalid value: {value}"
+                )
+            if value.device.type == "meta":
+                continue
+            self._call_losses.append(value)
+            _LOSSES_RECORDED[0] = True
+
+    def _clear_losses(self) -> None:
+        for module in self.modules():
+            losses = module.__dict__.get("_call_losses")
+            if losses:
+                losses.clear()
+
+    def _collected_call_losses(self) -> list[torch.Tensor]:
+        """Losses added during the latest top-level call, by this layer and its sublayers."""
+        if not _LOSSES_RECORDED[0]:
+            return []
+        collected: list[torch.Tensor] = []
+        for module in self.modules():
+            collected.extend(module.__dict__.get("_call_losses", ()))
+        return collected
+
     @property
     def losses(self) -> list[torch.Tensor]:
-        """Weight-regularization penalties of this layer and its sublayers, computed now."""
-        penalties = []
+        """Keras' ``layer.losses``: the losses added during the latest top-level call (``add_loss``
+        and activity regularizers, this layer's and its sublayers'), then the weight
+        regularization penalties, computed now.
+        """
+        penalties = self._collected_call_losses()
         for variable in self.weights:
             if variable.regularizer is not None and variable.trainable:
                 penalties.append(variable.regularizer(variable.value))
@@ -637,6 +717,8 @@ class Layer(torch.nn.Module):
         config: dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if type(self).get_config is Layer.get_config:
             extra = _required_init_args(type(self))
             if extra:

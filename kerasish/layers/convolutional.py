@@ -94,24 +94,9 @@ class BaseConv(Layer):
         self.input_spec = InputSpec(min_ndim=rank + 2)
         self._channels_last = self.data_format == "channels_last"
         self._torch_conv = _TORCH_CONV[rank]
-        self._static_padding = self._padding_independent_of_input()
-
-    def _padding_independent_of_input(self) -> Optional[tuple]:
-        """torch's symmetric ``padding=`` when it is known before seeing an input, else None.
-
-        Stride-1 "same" pads ``(k-1)*d`` in all, whatever the input length; when that is odd
-        the extra cell goes at the end, which torch's symmetric padding cannot say (and
-        torch's own ``padding="same"`` copies the input for it anyway, with a warning).
-        Strided "same" depends on each input length and "causal" pads one side only: those
-        are worked out per call by ``_pad``.
-        """
-        if self.padding == "valid":
-            return (0,) * self.rank
-        if self.padding == "same" and max(self.strides) == 1:
-            totals = [(k - 1) * d for k, d in zip(self.kernel_size, self.dilation_rate)]
-            if all(total % 2 == 0 for total in totals):
-                return tuple(total // 2 for total in totals)
-        return None
+        self._static_padding = conv_utils.symmetric_padding(
+            self.padding, self.kernel_size, self.strides, self.dilation_rate
+        )
 
     # ------------------------------------------------------------------ build
 
@@ -164,29 +149,15 @@ class BaseConv(Layer):
         x = inputs.movedim(-1, 1) if self._channels_last else inputs
         padding = self._static_padding
         if padding is None:
-            x, padding = self._pad(x)
+            x, padding = conv_utils.pad_input(
+                x, self.padding, self.kernel_size, self.strides, self.dilation_rate
+            )
         outputs = self._torch_conv(
             x, self.weight, self.bias, self.strides, padding, self.dilation_rate, self.groups
         )
         if self._channels_last:
             outputs = outputs.movedim(1, -1)
         return self.activation(outputs)
-
-    def _pad(self, x: torch.Tensor) -> tuple[torch.Tensor, Any]:
-        """Pad ``x`` (channels-first) as Keras would; return it with torch's ``padding=``."""
-        if self.padding == "causal":
-            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
-            return F.pad(x, (left, 0)), 0
-        pairs = [
-            conv_utils.same_padding(size, k, s, d)
-            for size, k, s, d in zip(
-                x.shape[2:], self.kernel_size, self.strides, self.dilation_rate
-            )
-        ]
-        if all(before == after for before, after in pairs):
-            return x, tuple(before for before, _ in pairs)
-        flat = [amount for pair in reversed(pairs) for amount in pair]
-        return F.pad(x, flat), 0
 
     def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
         input_shape = tuple(input_shape)

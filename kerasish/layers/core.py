@@ -1,4 +1,4 @@
-"""Core layers: Dense, Activation, Dropout, Flatten, Reshape."""
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Identity, Masking."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import torch
 import torch.nn.functional as F
 
 from kerasish import activations, backend, constraints, initializers, regularizers
+from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
+from kerasish.utils import tree
 
 
 class Dense(Layer):
@@ -228,3 +230,45 @@ class Reshape(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "target_shape": self.target_shape}
+
+
+class Identity(Layer):
+    """Returns its inputs unchanged (any structure); a placeholder that keeps masks."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        inputs = args[0] if args else kwargs["inputs"]
+        return tree.map_structure(lambda x: KerasTensor(x.shape, x.dtype), inputs)
+
+
+class Masking(Layer):
+    """Marks timesteps whose features all equal ``mask_value`` as masked and zeroes them."""
+
+    def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self.built = True
+
+    def compute_mask(self, inputs: torch.Tensor, mask: Any = None) -> torch.Tensor:
+        return (inputs != self.mask_value).any(dim=-1)
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        keep = (inputs != self.mask_value).any(dim=-1, keepdim=True)
+        return torch.where(keep, inputs, 0)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mask_value": self.mask_value}

@@ -1,5 +1,5 @@
 """Merge layers: combine a list of tensors (Concatenate, Add, Subtract, Multiply, Average,
-Maximum, Minimum) and their lowercase functional forms (``concatenate([a, b])``).
+Maximum, Minimum, Dot) and their lowercase functional forms (``concatenate([a, b])``).
 
 Elementwise merges broadcast like Keras 3: inputs of lower rank get size-1 axes inserted after
 the batch axis, then ordinary broadcasting applies. Masks follow Keras 3 too: the output mask
@@ -9,10 +9,11 @@ input when another input has a value there.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 import torch
 
+from kerasish import backend
 from kerasish.layers.base import Layer, is_shape
 
 Shape = Sequence[Optional[int]]
@@ -300,6 +301,123 @@ class Concatenate(Merge):
         return {**super().get_config(), "axis": self.axis}
 
 
+class Dot(Merge):
+    """Per-sample dot product of two tensors along ``axes`` (optionally of unit vectors).
+
+    The contracted axes are moved next to each other and one ``torch.bmm`` does the work; the
+    output keeps the first input's other axes, then the second's (Keras' ``batch_dot``). A
+    result with no axis besides the batch becomes ``(batch, 1)``.
+    """
+
+    def __init__(self, axes: Union[int, Sequence[int]], normalize: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        if not isinstance(axes, int):
+            if not isinstance(axes, (list, tuple)):
+                raise TypeError(
+                    "Invalid type for argument `axes`: it should be a list or an int. "
+                    f"Received: axes={axes}"
+                )
+            if len(axes) != 2:
+                raise ValueError(
+                    "Invalid format for argument `axes`: it should contain two elements. "
+                    f"Received: axes={axes}"
+                )
+            if not isinstance(axes[0], int) or not isinstance(axes[1], int):
+                raise ValueError(
+                    "Invalid format for argument `axes`: list elements should be integers. "
+                    f"Received: axes={axes}"
+                )
+        self.axes = axes
+        self.normalize = normalize
+
+    def _axes_for(self, rank1: int, rank2: int) -> tuple[int, int]:
+        if isinstance(self.axes, int):
+            return (self.axes % rank1, self.axes % rank2) if self.axes < 0 else (self.axes,) * 2
+        return (
+            self.axes[0] % rank1 if self.axes[0] < 0 else self.axes[0],
+            self.axes[1] % rank2 if self.axes[1] < 0 else self.axes[1],
+        )
+
+    def _check_pair(self, input_shape: Any) -> tuple[tuple, tuple]:
+        if (
+            is_shape(input_shape)
+            or not isinstance(input_shape, (list, tuple))
+            or len(input_shape) != 2
+        ):
+            raise ValueError(
+                "A `Dot` layer should be called on a list of 2 inputs. Received: "
+                f"input_shape={input_shape}"
+            )
+        shape1, shape2 = tuple(input_shape[0]), tuple(input_shape[1])
+        axis1, axis2 = self._axes_for(len(shape1), len(shape2))
+        if 0 in (axis1, axis2) or axis1 >= len(shape1) or axis2 >= len(shape2):
+            raise ValueError(
+                f"Dot layer '{self.name}': invalid axes {self.axes} for input shapes {shape1} "
+                f"and {shape2} (the batch axis 0 cannot be contracted)."
+            )
+        size1, size2 = shape1[axis1], shape2[axis2]
+        if size1 is not None and size2 is not None and size1 != size2:
+            raise ValueError(
+                f"Incompatible input shapes: axis values {size1} (at axis {axis1}) != "
+                f"{size2} (at axis {axis2}). Full input shapes: {shape1}, {shape2}"
+            )
+        return shape1, shape2
+
+    def build(self, input_shape: Any) -> None:
+        self._check_pair(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        shape1, shape2 = self._check_pair(input_shape)
+        axis1, axis2 = self._axes_for(len(shape1), len(shape2))
+        rest1 = [d for i, d in enumerate(shape1) if i != axis1]
+        rest2 = [d for i, d in enumerate(shape2) if i not in (0, axis2)]
+        output_shape = rest1 + rest2
+        return tuple(output_shape + [1] if len(output_shape) == 1 else output_shape)
+
+    def call(self, inputs: Sequence[torch.Tensor]) -> torch.Tensor:
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError(
+                "A `Dot` layer should be called on exactly 2 inputs. Received: "
+                f"{len(inputs) if isinstance(inputs, (list, tuple)) else 1} input(s)"
+            )
+        x, y = inputs
+        axis1, axis2 = self._axes_for(x.ndim, y.ndim)
+        if self.normalize:
+            x = _l2_normalize(x, axis1)
+            y = _l2_normalize(y, axis2)
+        return batch_dot(x, y, axis1, axis2)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        return None
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def _l2_normalize(x: torch.Tensor, axis: int) -> torch.Tensor:
+    """Keras' ``normalize``: ``x * min(rsqrt(sum(x^2)), 1 / epsilon)``."""
+    inv_norm = torch.rsqrt(x.square().sum(dim=axis, keepdim=True))
+    return x * inv_norm.clamp(max=1.0 / backend.epsilon())
+
+
+def batch_dot(x: torch.Tensor, y: torch.Tensor, axis1: int, axis2: int) -> torch.Tensor:
+    """Contract ``x`` axis ``axis1`` with ``y`` axis ``axis2`` for each sample, with one bmm."""
+    if x.shape[0] != y.shape[0] or x.shape[axis1] != y.shape[axis2]:
+        raise ValueError(
+            f"Cannot do batch_dot on inputs with shapes {tuple(x.shape)} and {tuple(y.shape)} "
+            f"with axes={[axis1, axis2]}."
+        )
+    x = x.movedim(axis1, -1)
+    y = y.movedim(axis2, 1)
+    rest1, rest2 = x.shape[1:-1], y.shape[2:]
+    batch, depth = x.shape[0], x.shape[-1]
+    out = torch.bmm(x.reshape(batch, -1, depth), y.reshape(batch, depth, -1))
+    if not rest1 and not rest2:
+        return out.reshape(batch, 1)
+    return out.reshape((batch,) + tuple(rest1) + tuple(rest2))
+
+
 # ------------------------------------------------------------ functional forms
 
 
@@ -330,3 +448,8 @@ def maximum(inputs: Sequence[Any], **kwargs: Any) -> Any:
 
 def minimum(inputs: Sequence[Any], **kwargs: Any) -> Any:
     return Minimum(**kwargs)(inputs)
+
+
+def dot(inputs: Sequence[Any], axes: Union[int, Sequence[int]] = -1, **kwargs: Any) -> Any:
+    """``Dot(axes=axes, **kwargs)(inputs)``."""
+    return Dot(axes=axes, **kwargs)(inputs)

@@ -10,6 +10,9 @@ and torch differ, Keras wins:
   updated here, in place, without autograd and without a host sync;
 * batch statistics are used only when the call is training *and* the layer is trainable: a
   frozen BatchNormalization normalizes with its moving statistics, as in Keras 3 and tf.keras.
+
+The per-sample normalizations (LayerNormalization, GroupNormalization, UnitNormalization) follow
+at the end; they have no moving state and behave the same in training and inference.
 """
 
 from __future__ import annotations
@@ -295,3 +298,323 @@ def _single_axis(axis: Any) -> int:
 
 def _values_per_channel(inputs: torch.Tensor, channel_axis: int) -> int:
     return inputs.numel() // max(inputs.shape[channel_axis], 1)
+
+
+# --------------------------------------------------------------- per-sample normalizations
+
+
+def _in_float32(x: torch.Tensor) -> torch.Tensor:
+    """Keras computes these statistics in at least float32, even for half-precision inputs."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
+class LayerNormalization(Layer):
+    """Normalize each sample over ``axis`` (default: the features axis), then ``gamma``/``beta``.
+
+    Stored as ``torch.nn.LayerNorm`` stores it (``weight``, ``bias``). When the axes are the
+    trailing ones this is one ``F.layer_norm`` call; other axes use explicit moments. (Keras 3's
+    own torch backend hands non-trailing axes to ``F.layer_norm`` too and so normalizes the
+    wrong axis; kerasish computes what the layer documents, as Keras' other backends do.)
+    ``rms_scaling=True`` is Keras' deprecated variant: divide by the standard deviation, no
+    centring and no beta.
+    """
+
+    def __init__(
+        self,
+        axis: Any = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        rms_scaling = bool(kwargs.pop("rms_scaling", False))
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis: Any = list(axis)
+        elif isinstance(axis, int):
+            self.axis = axis
+        else:
+            raise TypeError(
+                "Expected an int or a list/tuple of ints for the argument 'axis', but "
+                f"received: {axis!r}"
+            )
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.rms_scaling = rms_scaling
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+
+    def build(self, input_shape: Sequence[Optional[int]]) -> None:
+        input_shape = tuple(input_shape)
+        self.compute_output_shape(input_shape)
+        axes = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        shape = tuple(input_shape[d] for d in axes)
+        if any(d is None for d in shape):
+            raise ValueError(
+                f"LayerNormalization layer '{self.name}': the normalized axes {axes} of the "
+                f"input must be known. Received input shape {input_shape}."
+            )
+        self.axis = axes
+        if self.scale or self.rms_scaling:
+            self.add_weight(
+                "gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+        else:
+            self.weight = None
+        if self.center and not self.rms_scaling:
+            self.add_weight(
+                "beta",
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        else:
+            self.bias = None
+        ndim = len(input_shape)
+        positive = [d % ndim for d in axes]
+        self._reduce_axes = tuple(positive)
+        self._broadcast_shape = tuple(
+            input_shape[d] if d in positive else 1 for d in range(ndim)
+        )
+        self._normalized_shape = (
+            shape if positive == list(range(ndim - len(axes), ndim)) else None
+        )
+        self.built = True
+
+    @property
+    def gamma(self) -> Optional[torch.Tensor]:
+        return self.weight if self.built else None
+
+    @property
+    def beta(self) -> Optional[torch.Tensor]:
+        return self.bias if self.built else None
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        x = _in_float32(inputs)
+        if self.rms_scaling:
+            variance = x.var(dim=self._reduce_axes, keepdim=True, correction=0)
+            out = x * torch.rsqrt(variance + self.epsilon)
+            if self.weight is not None:
+                out = out * self.weight.reshape(self._broadcast_shape)
+        elif self._normalized_shape is not None:
+            out = F.layer_norm(x, self._normalized_shape, self.weight, self.bias, self.epsilon)
+        else:
+            variance, mean = torch.var_mean(x, dim=self._reduce_axes, keepdim=True, correction=0)
+            inv = torch.rsqrt(variance + self.epsilon)
+            if self.weight is not None:
+                inv = inv * self.weight.reshape(self._broadcast_shape)
+            shift = -mean * inv
+            if self.bias is not None:
+                shift = shift + self.bias.reshape(self._broadcast_shape)
+            out = x * inv + shift
+        return out.to(inputs.dtype)
+
+    def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
+        input_shape = tuple(input_shape)
+        for axis in self.axis if isinstance(self.axis, list) else [self.axis]:
+            if axis >= len(input_shape) or axis < -len(input_shape):
+                raise ValueError(
+                    f"Axis {axis} is out of bounds for input shape {input_shape}. "
+                    f"Received: axis={self.axis}"
+                )
+        return input_shape
+
+    def get_config(self) -> dict:
+        config = {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }
+        if self.rms_scaling:  # a Keras 3 key that tf.keras does not accept
+            config["rms_scaling"] = True
+        return config
+
+
+class GroupNormalization(Layer):
+    """Normalize each sample over groups of channels (``groups=-1``: instance normalization).
+
+    One ``F.group_norm`` call with the channel axis moved to position 1; stored as
+    ``torch.nn.GroupNorm`` stores it (``weight``, ``bias``). Keras' torch backend takes the
+    variance as ``E[x^2] - E[x]^2``, which loses float32 digits when a group's mean is large
+    against its spread; torch's kernel does not, so there the results differ by more than
+    rounding, in kerasish's favour.
+    """
+
+    def __init__(
+        self,
+        groups: int = 32,
+        axis: int = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(groups, int) or (groups <= 0 and groups != -1):
+            raise ValueError(
+                "Received an invalid value for argument `groups`, expected a positive integer "
+                f"(or `-1` for instance normalization). Received: groups={groups}"
+            )
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.groups = groups
+        self.axis = axis
+        self.epsilon = epsilon
+        self.center = center
+        self.scale = scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def build(self, input_shape: Sequence[Optional[int]]) -> None:
+        input_shape = tuple(input_shape)
+        self.compute_output_shape(input_shape)
+        dim = input_shape[self.axis]
+        if dim is None:
+            raise ValueError(
+                f"Axis {self.axis} of input tensor should have a defined dimension but the "
+                f"layer received an input with shape {input_shape}."
+            )
+        if self.groups == -1:
+            self.groups = dim
+        if dim < self.groups:
+            raise ValueError(
+                f"Number of groups ({self.groups}) cannot be more than the number of channels "
+                f"({dim})."
+            )
+        if dim % self.groups != 0:
+            raise ValueError(
+                f"Number of groups ({self.groups}) must be a multiple of the number of "
+                f"channels ({dim})."
+            )
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
+        if self.scale:
+            self.add_weight(
+                "gamma",
+                shape=(dim,),
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+        else:
+            self.weight = None
+        if self.center:
+            self.add_weight(
+                "beta",
+                shape=(dim,),
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        else:
+            self.bias = None
+        self._channel_axis = self.axis % len(input_shape)
+        self.built = True
+
+    @property
+    def gamma(self) -> Optional[torch.Tensor]:
+        return self.weight if self.built else None
+
+    @property
+    def beta(self) -> Optional[torch.Tensor]:
+        return self.bias if self.built else None
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        axis = self._channel_axis
+        x = _in_float32(inputs)
+        x = x.movedim(axis, 1) if axis != 1 else x
+        out = F.group_norm(x, self.groups, self.weight, self.bias, self.epsilon)
+        out = out.movedim(1, axis) if axis != 1 else out
+        return out.to(inputs.dtype)
+
+    def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
+        input_shape = tuple(input_shape)
+        if self.axis >= len(input_shape) or self.axis < -len(input_shape):
+            raise ValueError(
+                f"Axis {self.axis} is out of bounds for input shape {input_shape}. "
+                f"Received: axis={self.axis}"
+            )
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "groups": self.groups,
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }
+
+
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm over ``axis``: ``x * min(rsqrt(sum(x^2)), 1e12)``."""
+
+    def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis: Any = list(axis)
+        elif isinstance(axis, int):
+            self.axis = axis
+        else:
+            raise TypeError(
+                "Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
+                f"Received: axis={axis}"
+            )
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        square_sum = inputs.square().sum(dim=self.axis, keepdim=True)
+        return inputs * torch.rsqrt(square_sum).clamp(max=1e12)
+
+    def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
+        input_shape = tuple(input_shape)
+        for axis in self.axis if isinstance(self.axis, list) else [self.axis]:
+            if axis >= len(input_shape) or axis < -len(input_shape):
+                raise ValueError(
+                    f"Axis {self.axis} is out of bounds for input shape {input_shape}."
+                )
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}

@@ -3,5 +3,17 @@
 from kerasish.models.functional import Functional
 from kerasish.models.model import Model
 from kerasish.models.sequential import Sequential
+from kerasish.saving.json_yaml import model_from_json, model_from_yaml
+from kerasish.saving.model_config import model_from_config
+from kerasish.saving.saving_api import load_model, save_model
 
-__all__ = ["Functional", "Model", "Sequential"]
+__all__ = [
+    "Functional",
+    "Model",
+    "Sequential",
+    "load_model",
+    "model_from_config",
+    "model_from_json",
+    "model_from_yaml",
+    "save_model",
+]

@@ -16,6 +16,7 @@ import torch
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.graph.node import Node
 from kerasish.graph.traversal import map_graph
+from kerasish.layers import base
 from kerasish.layers.base import Layer
 from kerasish.layers.input_layer import InputLayer
 from kerasish.models import lowering
@@ -138,6 +139,8 @@ class Functional(Model):
     # ---------------------------------------------------------------- calling
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not base._CALL_STATE.depth:
+            return base.call_as_top_level(self, args, kwargs)
         if (
             args
             and type(args[0]) is torch.Tensor

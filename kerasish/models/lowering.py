@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+import torch
 import torch.fx
 
 from kerasish.graph.keras_tensor import KerasTensor
@@ -52,6 +54,8 @@ def lower(model: Any) -> LoweredForward:
         values[id(tensor)] = graph.placeholder(python_identifier(tensor.node.layer.name, taken))
     training = graph.placeholder("training", default_value=None)
 
+    constants: list = []
+
     def value_of(x: Any) -> Any:
         if isinstance(x, KerasTensor):
             try:
@@ -60,6 +64,16 @@ def lower(model: Any) -> LoweredForward:
                 raise ValueError(
                     f"Lowering model '{model.name}': tensor {x} is used before it is computed."
                 ) from None
+        if isinstance(x, (torch.Tensor, np.ndarray)):
+            # A constant array argument (``x * np_array``) cannot be written into source code:
+            # it becomes a non-persistent buffer of the model, read with get_attr.
+            attr = f"_constant_{len(constants)}"
+            tensor = torch.as_tensor(x).detach().clone().to(model._device)
+            model.register_buffer(attr, tensor, persistent=False)
+            constants.append(attr)
+            return graph.get_attr(attr)
+        if isinstance(x, np.generic):
+            return x.item()
         return x
 
     consumed = {

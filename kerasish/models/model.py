@@ -13,10 +13,11 @@ import torch
 from kerasish.layers.base import Layer
 from kerasish.training import data as data_adapter
 from kerasish.training.progbar import Progbar
+from kerasish.training.trainer import Trainer
 from kerasish.utils import tree
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     def __new__(cls, *args: Any, **kwargs: Any):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             from kerasish.models.functional import Functional
@@ -99,6 +100,42 @@ class Model(Layer):
             layer_range=layer_range,
         )
 
+    # ------------------------------------------------------------------ saving (saving/)
+
+    def save(
+        self,
+        filepath: Any,
+        overwrite: bool = True,
+        save_format: Optional[str] = None,
+        include_optimizer: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        """``.keras`` (Keras 3 zip) or ``.h5``/``.hdf5``/h5py object (Keras 2 HDF5)."""
+        from kerasish.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite, save_format, include_optimizer, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True, save_format: Optional[str] = None) -> None:
+        """``.weights.h5`` (Keras 3 layout) or ``.h5``/``.hdf5`` (Keras 2 layout)."""
+        from kerasish.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite, save_format)
+
+    def load_weights(self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False) -> None:
+        from kerasish.saving import saving_api
+
+        saving_api.load_weights(self, filepath, by_name, skip_mismatch)
+
+    def to_json(self, **kwargs: Any) -> str:
+        from kerasish.saving import json_yaml
+
+        return json_yaml.to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs: Any) -> str:
+        from kerasish.saving import json_yaml
+
+        return json_yaml.to_yaml(self, **kwargs)
+
     def reset_states(self) -> None:
         """Zero the states of every stateful layer (stateful RNNs), as Keras 2's Model did."""
         for module in self.modules():
@@ -147,21 +184,24 @@ class Model(Layer):
         steps: Optional[int] = None,
         callbacks: Any = None,
     ) -> Any:
-        tensors = self._prepare_inputs(x)
-        total = data_adapter.num_samples(tensors)
-        batch_size = int(batch_size or 32)
-        num_batches = max(1, -(-total // batch_size))
-        if steps is not None:
-            num_batches = min(num_batches, int(steps))
-        bar = Progbar(num_batches, verbose=1 if verbose == "auto" else int(verbose))
+        from kerasish.training import data_adapters
+
+        if data_adapters.is_iterator_source(x):
+            adapter = data_adapters.IteratorDataAdapter(x, steps, self._batch_splitter())
+        else:
+            adapter = data_adapters.ArrayDataAdapter(
+                self._prepare_inputs(x), None, None, int(batch_size or 32), steps=steps
+            )
+        bar = Progbar(adapter.steps_per_epoch, verbose=1 if verbose == "auto" else int(verbose))
         collected: list = []
+        step = 0
         with _inference(self):
-            for step in range(num_batches):
-                start = step * batch_size
-                batch = [t[start:start + batch_size] for t in tensors]
+            for step, (batch, _, _) in enumerate(adapter.epoch(), start=1):
                 collected.append(self._run_batch(batch))
-                bar.update(step + 1)
-        bar.update(num_batches, finalize=True)
+                bar.update(step)
+        if not collected:
+            raise ValueError("The data passed to `predict()` produced no batches.")
+        bar.update(step, finalize=True)
         first = collected[0]
         flat_batches = [tree.flatten(out) for out in collected]
         joined = [torch.cat(parts) for parts in zip(*flat_batches)]

@@ -8,6 +8,7 @@ files, the converter), and all of them read this table.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -49,6 +50,76 @@ _CONV1D_KERNEL = WeightLayout("weight", _permute(2, 1, 0), _permute(2, 1, 0))
 _CONV2D_KERNEL = WeightLayout("weight", _permute(3, 2, 0, 1), _permute(2, 3, 1, 0))
 _CONV3D_KERNEL = WeightLayout("weight", _permute(4, 3, 0, 1, 2), _permute(2, 3, 4, 1, 0))
 
+
+def _renamed(layout: WeightLayout, torch_name: str) -> WeightLayout:
+    return WeightLayout(torch_name, layout.to_torch, layout.to_keras)
+
+
+def _recurrent(suffix: str) -> dict[str, WeightLayout]:
+    """torch.nn.LSTM / RNN names (suffix "_l0") or LSTMCell / RNNCell names (suffix "").
+
+    torch keeps two biases that are always summed; Keras' single bias is ``bias_ih`` and the
+    layer keeps ``bias_hh`` as a zero buffer (a torch ``bias_hh`` is folded in when loading).
+    """
+    return {
+        "kernel": WeightLayout("weight_ih" + suffix, _transpose, _transpose),
+        "recurrent_kernel": WeightLayout("weight_hh" + suffix, _transpose, _transpose),
+        "bias": WeightLayout("bias_ih" + suffix),
+    }
+
+
+def _gru_gate_order(x: torch.Tensor) -> torch.Tensor:
+    """Swap the first two thirds of the last axis: Keras' gates z, r, h <-> torch's r, z, n.
+
+    A reorder, so a copy rather than a view; the swap is its own inverse.
+    """
+    z, r, h = x.chunk(3, dim=-1)
+    return torch.cat([r, z, h], dim=-1)
+
+
+def _gru_kernel_to_torch(kernel: torch.Tensor) -> torch.Tensor:
+    return _gru_gate_order(kernel).t()
+
+
+def _gru_kernel_to_keras(weight: torch.Tensor) -> torch.Tensor:
+    return _gru_gate_order(weight.t())
+
+
+def _gru(suffix: str) -> dict[str, WeightLayout]:
+    """torch.nn.GRU / GRUCell names, gates reordered.
+
+    Keras' bias (2, 3u) (``reset_after=True``) is stored as one parameter ``biases``; the
+    layer's state_dict hooks write its rows as torch's ``bias_ih`` and ``bias_hh`` (and read
+    them back). With ``reset_after=False`` the bias is (3u,), written as ``bias_ih`` alone:
+    torch has no GRU of that formula.
+    """
+    return {
+        "kernel": WeightLayout("weight_ih" + suffix, _gru_kernel_to_torch, _gru_kernel_to_keras),
+        "recurrent_kernel": WeightLayout(
+            "weight_hh" + suffix, _gru_kernel_to_torch, _gru_kernel_to_keras
+        ),
+        "bias": WeightLayout("biases" + suffix, _gru_gate_order, _gru_gate_order),
+    }
+
+
+def _depthwise_to_torch(kernel: torch.Tensor) -> torch.Tensor:
+    # (*k, in, dm) -> (in * dm, 1, *k): torch's Conv(groups=in) weight, output channel c*dm + m.
+    return kernel.flatten(-2).movedim(-1, 0).unsqueeze(1)
+
+
+def _depthwise_to_keras(weight: torch.Tensor, depth_multiplier: int) -> torch.Tensor:
+    return weight.squeeze(1).movedim(0, -1).unflatten(-1, (-1, depth_multiplier))
+
+
+def depthwise_kernel(torch_name: str, depth_multiplier: int = 1) -> WeightLayout:
+    """Depthwise kernel ``(*k, in, depth_multiplier)`` <-> torch ``(in * dm, 1, *k)``.
+
+    The torch shape does not say how ``in * dm`` splits, so the layer replaces the table's
+    entry (written for dm = 1) by this one with its own depth multiplier.
+    """
+    to_keras = functools.partial(_depthwise_to_keras, depth_multiplier=depth_multiplier)
+    return WeightLayout(torch_name, _depthwise_to_torch, to_keras)
+
 TABLE: dict[str, dict[str, WeightLayout]] = {
     "Dense": {"kernel": _DENSE_KERNEL, **_PLAIN},
     "Conv1D": {"kernel": _CONV1D_KERNEL, **_PLAIN},
@@ -61,11 +132,44 @@ TABLE: dict[str, dict[str, WeightLayout]] = {
         "moving_mean": WeightLayout("running_mean"),
         "moving_variance": WeightLayout("running_var"),
     },
-    # torch.nn.LSTM keeps two biases; Keras' single bias is bias_ih and bias_hh stays zero.
-    "LSTM": {
-        "kernel": WeightLayout("weight_ih_l0", _transpose, _transpose),
-        "recurrent_kernel": WeightLayout("weight_hh_l0", _transpose, _transpose),
-        "bias": WeightLayout("bias_ih_l0"),
+    # As torch.nn.LayerNorm / torch.nn.GroupNorm name them. (EinsumDense, PReLU and
+    # Normalization have no torch counterpart: their weights keep the Keras layout.)
+    "LayerNormalization": {"gamma": WeightLayout("weight"), "beta": WeightLayout("bias")},
+    "GroupNormalization": {"gamma": WeightLayout("weight"), "beta": WeightLayout("bias")},
+    # Recurrent layers hold torch.nn.LSTM/GRU/RNN's parameters, their cells torch.nn.*Cell's.
+    "LSTM": _recurrent("_l0"),
+    "LSTMCell": _recurrent(""),
+    "SimpleRNN": _recurrent("_l0"),
+    "SimpleRNNCell": _recurrent(""),
+    "GRU": _gru("_l0"),
+    "GRUCell": _gru(""),
+    # ConvLSTM: conv kernels (*k, in, 4 * filters), gates i, f, c, o as LSTM's.
+    **{
+        f"ConvLSTM{rank}D": {
+            "kernel": _renamed(kernel, "weight_ih"),
+            "recurrent_kernel": _renamed(kernel, "weight_hh"),
+            "bias": WeightLayout("bias"),
+        }
+        for rank, kernel in ((1, _CONV1D_KERNEL), (2, _CONV2D_KERNEL), (3, _CONV3D_KERNEL))
+    },
+    # Transposed conv kernels are (*k, out, in); torch's ConvTranspose weight is
+    # (in, out, *k): the same permutation as a Conv kernel's.
+    "Conv1DTranspose": {"kernel": _CONV1D_KERNEL, **_PLAIN},
+    "Conv2DTranspose": {"kernel": _CONV2D_KERNEL, **_PLAIN},
+    "Conv3DTranspose": {"kernel": _CONV3D_KERNEL, **_PLAIN},
+    # Keras 3 names the depthwise kernel `kernel` (tf.keras: `depthwise_kernel`).
+    "DepthwiseConv1D": {"kernel": depthwise_kernel("weight"), **_PLAIN},
+    "DepthwiseConv2D": {"kernel": depthwise_kernel("weight"), **_PLAIN},
+    # Separable = depthwise (groups=in) then a 1x1 conv (a plain conv kernel).
+    "SeparableConv1D": {
+        "depthwise_kernel": depthwise_kernel("depthwise_weight"),
+        "pointwise_kernel": _renamed(_CONV1D_KERNEL, "pointwise_weight"),
+        **_PLAIN,
+    },
+    "SeparableConv2D": {
+        "depthwise_kernel": depthwise_kernel("depthwise_weight"),
+        "pointwise_kernel": _renamed(_CONV2D_KERNEL, "pointwise_weight"),
+        **_PLAIN,
     },
 }
 

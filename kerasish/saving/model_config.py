@@ -17,10 +17,9 @@ from collections import defaultdict
 from typing import Any, Optional
 
 from kerasish.graph.keras_tensor import KerasTensor
-from kerasish.saving import registry
 from kerasish.utils import tree
 
-_CLASS_ALIASES = {"Model": "Functional"}
+CLASS_ALIASES = {"Model": "Functional"}
 
 # Keys that one Keras version writes and another's constructors reject, with the value that
 # means "feature unused". A key holding that value is dropped when reading; any other value
@@ -37,29 +36,59 @@ def serialize_layer(layer: Any) -> dict:
     return {"class_name": type(layer).__name__, "config": layer.get_config()}
 
 
+# Keras 2 keys that Keras 3 layers dropped: read as absent when the layer class has no such
+# argument and the value means what the absence means (``implementation`` only picks kernels).
+_KERAS2_DRIFT_KEYS = {"groups": (1,), "time_major": (False,), "implementation": (0, 1, 2)}
+
+
+def clean_layer_config(cls: type, config: dict) -> dict:
+    """Drop keys another Keras version wrote with their "unused" value.
+
+    ``groups`` on DepthwiseConv2D/Conv2DTranspose and ``time_major``/``implementation`` on RNNs
+    (tf.keras) are the classic Keras 2 -> 3 loading breaks; a value that changes the
+    computation is kept, so the constructor refuses it by name.
+    """
+    accepted = _init_parameters(cls)
+    return {
+        key: value
+        for key, value in config.items()
+        if not (key in _UNUSED_DRIFT_KEYS and value == _UNUSED_DRIFT_KEYS[key])
+        and not (key in _KERAS2_DRIFT_KEYS and key not in accepted and value in _KERAS2_DRIFT_KEYS[key])
+    }
+
+
+def _init_parameters(cls: type) -> set:
+    import inspect
+
+    try:
+        return set(inspect.signature(cls.__init__).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
 def deserialize_layer(config: dict, custom_objects: Optional[dict] = None) -> Any:
+    """A layer (or model) from its config in any of the three schemas."""
+    from kerasish.layers.base import Layer
+    from kerasish.saving.serialization import deserialize_keras_object, retrieve_class
+
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A layer config must be a dict with 'class_name'. Received: {config!r}")
-    class_name = config["class_name"]
-    cls = registry.get_registered_object(config.get("registered_name") or class_name, custom_objects)
-    if cls is None:
-        cls = registry.get_registered_object(_CLASS_ALIASES.get(class_name, class_name), custom_objects)
-    if cls is None:
+    config = {**config, "config": config.get("config") or {}}
+    try:
+        retrieve_class(config, custom_objects)
+    except ValueError:
         raise ValueError(
-            f"Unknown layer: '{class_name}'. Please ensure you are using a `keras.utils."
+            f"Unknown layer: '{config['class_name']}'. Please ensure you are using a `keras.utils."
             "custom_object_scope` and that this object is included in the scope, or pass it "
             "in `custom_objects`."
+        ) from None
+    layer = deserialize_keras_object(config, custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(
+            f"Expected a layer from the config of '{config['class_name']}', got {type(layer).__name__}: "
+            f"{layer!r}"
         )
-    layer_config = {
-        key: value
-        for key, value in config.get("config", {}).items()
-        if not (key in _UNUSED_DRIFT_KEYS and value == _UNUSED_DRIFT_KEYS[key])
-    }
-    from kerasish.models.model import Model
-
-    if isinstance(cls, type) and issubclass(cls, Model):
-        return cls.from_config(layer_config, custom_objects=custom_objects)
-    return cls.from_config(layer_config)
+    return layer
 
 
 # ------------------------------------------------------------------- writing
@@ -114,23 +143,91 @@ def functional_config(model: Any) -> dict:
     }
 
 
+# tf.keras' marker for a constant in a call's first argument: [_CONSTANT_VALUE, -1, value, kwargs].
+_CONSTANT_VALUE = "_CONSTANT_VALUE"
+
+
 def _serialize_node(node: Any, history_of) -> list:
-    kwargs = {
-        key: tree.map_structure(lambda x: history_of(x) if isinstance(x, KerasTensor) else x, value)
-        for key, value in node.call_kwargs.items()
-        if not (key == "mask" and getattr(node, "mask_from_framework", False))
-    }
-    extra_args = node.call_args[1:]
-    if extra_args:
-        raise NotImplementedError(
-            f"Serializing a call of layer '{node.layer.name}' with more than one positional "
-            "argument is not supported; pass the extra arguments by keyword."
-        )
+    """One call in tf.keras' schema: each tensor of the first argument as ``[layer, node,
+    tensor, kwargs]``, every other argument (extra positional ones by their parameter names,
+    as tf.keras' ``Node.serialize`` does) in ``kwargs``."""
+    layer = node.layer
+
+    def jsonable(value: Any) -> Any:
+        if isinstance(value, KerasTensor):
+            return history_of(value)
+        return _jsonable_argument(value)
+
+    # Masks the framework filled in (``mask``, MultiHeadAttention's ``<arg>_mask``) are not
+    # saved: replaying the call derives them again.
+    framework = set(getattr(node, "framework_kwargs", ()))
+    if getattr(node, "mask_from_framework", False):
+        framework.add("mask")
+    arguments = _extra_args_by_name(layer, node.call_args[1:])
+    arguments.update((key, value) for key, value in node.call_kwargs.items() if key not in framework)
+    kwargs = {key: _map_arguments(jsonable, value) for key, value in arguments.items()}
+
+    def entry(x: Any) -> list:
+        if isinstance(x, KerasTensor):
+            return history_of(x) + [kwargs]
+        return [_CONSTANT_VALUE, -1, _jsonable_argument(x), kwargs]
+
     inputs = node.input_tensors
-    data = tree.map_structure(lambda x: history_of(x) + [kwargs] if isinstance(x, KerasTensor) else x, inputs)
-    if not tree.is_nested(inputs):
+    data = tree.map_structure(entry, inputs)
+    if not tree.is_nested(inputs) and not getattr(layer, "_preserve_input_structure_in_config", False):
         data = [data]
     return data
+
+
+def _extra_args_by_name(layer: Any, extra: tuple) -> dict:
+    if not extra:
+        return {}
+    import inspect
+
+    signature = getattr(layer, "_config_call_signature", None) or inspect.signature(layer.call)
+    params = list(signature.parameters.values())
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = [p.name for p in params if p.kind in positional][1:]
+    named = dict(zip(names, extra))
+    rest = list(extra[len(names):])
+    if rest:
+        var = next((p.name for p in params if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
+        if var is None or not getattr(layer, "_preserve_input_structure_in_config", False):
+            raise NotImplementedError(
+                f"Serializing a call of layer '{layer.name}' whose extra positional arguments "
+                "have no parameter names (a `*args` call signature) is not supported; pass "
+                "them by keyword."
+            )
+        named[var] = rest
+    return named
+
+
+def _map_arguments(fn, value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_map_arguments(fn, item) for item in value]
+    if isinstance(value, dict):
+        return {key: _map_arguments(fn, item) for key, item in value.items()}
+    return fn(value)
+
+
+def _jsonable_argument(value: Any) -> Any:
+    """A non-tensor call argument as JSON: arrays as nested lists (as tf.keras writes them)."""
+    import numpy as np
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().tolist()
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.tolist()
+    if isinstance(value, torch.dtype):
+        return str(value).replace("torch.", "")
+    if isinstance(value, slice):
+        return {"start": value.start, "stop": value.stop, "step": value.step}
+    if value is Ellipsis:
+        return {"class_name": "__ellipsis__"}
+    if isinstance(value, (list, tuple, dict)):
+        return _map_arguments(_jsonable_argument, value)
+    return value
 
 
 # ------------------------------------------------------------------- reading
@@ -145,6 +242,7 @@ def functional_from_config(cls: type, config: dict, custom_objects: Optional[dic
     pending: dict[Any, list] = defaultdict(list)
     index_map: dict[tuple, int] = {}
     node_count: dict[str, int] = {}
+    coordinate_shift: dict[str, int] = {}
     keras3 = any(
         _is_keras3_node(node)
         for layer_data in config["layers"]
@@ -156,6 +254,10 @@ def functional_from_config(cls: type, config: dict, custom_objects: Optional[dic
         layer = deserialize_layer(layer_data, custom_objects)
         created[name] = layer
         node_count[name] = 1 if (_skips_first_node(layer) and not keras3) else 0
+        # Keras 3 numbers a nested Functional's calls from 1 in input/output_layers only
+        # (from 0 in inbound_nodes); its Sequential is no Functional and uses 0 in both.
+        if keras3 and _skips_first_node(layer) and layer_data.get("class_name") != "Sequential":
+            coordinate_shift[name] = 1
         if not layer_data.get("inbound_nodes"):
             index_map[(name, 0)] = 0
         for node_data in layer_data.get("inbound_nodes", []):
@@ -184,15 +286,12 @@ def functional_from_config(cls: type, config: dict, custom_objects: Optional[dic
                 kwargs.pop("mask", None)
             outputs = layer(*args, **kwargs)
         else:
-            inputs, kwargs = [], {}
-            for entry in node_data:
-                if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], str):
-                    inputs.append(tensor_from(entry))
-                    if len(entry) > 3 and entry[3]:
-                        kwargs = _decode_keras2_kwargs(entry[3], tensor_from)
-                else:
-                    inputs.append(entry)
-            outputs = layer(inputs[0] if len(inputs) == 1 else inputs, **kwargs)
+            inputs, kwargs = _decode_keras2_node(node_data, tensor_from)
+            if not _is_keras2_entry(node_data) and not getattr(
+                layer, "_preserve_input_structure_in_config", False
+            ):
+                inputs = inputs[0] if len(inputs) == 1 else inputs
+            outputs = layer(inputs, **kwargs)
         first = tree.flatten(outputs)[0]
         index_map[(layer_name, node_count[layer_name])] = first._keras_history.node_index
         node_count[layer_name] += 1
@@ -222,7 +321,8 @@ def functional_from_config(cls: type, config: dict, custom_objects: Optional[dic
         if isinstance(coords, dict):
             return {key: resolve(value) for key, value in coords.items()}
         if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], str):
-            return tensor_from(coords)
+            shift = coordinate_shift.get(coords[0], 0)
+            return tensor_from([coords[0], int(coords[1]) - shift, coords[2]])
         items = [resolve(c) for c in coords]
         return items
 
@@ -241,6 +341,37 @@ def _decode_keras3(value: Any, tensor_from) -> Any:
     return value
 
 
+def _is_keras2_entry(item: Any) -> bool:
+    """``[layer, node, tensor]`` or ``[layer, node, tensor, kwargs]`` (or a constant's entry)."""
+    return isinstance(item, (list, tuple)) and len(item) in (3, 4) and isinstance(item[0], str)
+
+
+def _decode_keras2_node(node_data: Any, tensor_from) -> tuple[Any, dict]:
+    """The first argument (its structure kept) and the kwargs of one tf.keras-schema call.
+
+    Op layers (``TFOpLambda``) store a single tensor as a bare entry and keep list structure;
+    other layers wrap the first argument in a list. Constants appear as
+    ``["_CONSTANT_VALUE", -1, value, kwargs]``.
+    """
+    kwargs: dict = {}
+
+    def decode(item: Any) -> Any:
+        nonlocal kwargs
+        if _is_keras2_entry(item):
+            if len(item) > 3 and item[3]:
+                kwargs = _decode_keras2_kwargs(item[3], tensor_from)
+            if item[0] == _CONSTANT_VALUE:
+                return item[2]
+            return tensor_from(item)
+        if isinstance(item, (list, tuple)):
+            return [decode(x) for x in item]
+        if isinstance(item, dict):
+            return {key: decode(x) for key, x in item.items()}
+        return item
+
+    return decode(node_data), kwargs
+
+
 def _decode_keras2_kwargs(kwargs: dict, tensor_from) -> dict:
     """tf.keras writes tensors in call kwargs as ``[layer, node, tensor]`` triples, possibly in lists."""
 
@@ -255,3 +386,13 @@ def _decode_keras2_kwargs(kwargs: dict, tensor_from) -> dict:
         return value
 
     return {key: decode(value) for key, value in kwargs.items()}
+
+
+def model_from_config(config: dict, custom_objects: Optional[dict] = None) -> Any:
+    """A model (or layer) from ``{"class_name", "config"}`` in any of the three schemas."""
+    if isinstance(config, list):
+        raise TypeError(
+            "`model_from_config` expects a dictionary, not a list. Received: "
+            f"config={config}. Did you meant to use `Sequential.from_config(config)`?"
+        )
+    return deserialize_layer(config, custom_objects)

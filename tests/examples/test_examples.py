@@ -17,7 +17,7 @@ def run_example(name: str, *args: str) -> None:
 
 
 def test_quickstart(capsys):
-    run_example("quickstart.py", "--steps", "150")
+    run_example("quickstart.py", "--epochs", "3")
     out = capsys.readouterr().out
     assert 'Model: "pair_classifier"' in out
     assert "def forward(self, left, right, training = None):" in out

@@ -1,0 +1,126 @@
+"""Op layers: one recorded call of an op on KerasTensors, as tf.keras' ``TFOpLambda``.
+
+``keras.ops.add(a, b)``, ``K.sum(x, axis=1)`` or ``a + b`` on KerasTensors creates one of these
+layers and calls it, so the call becomes an ordinary node of the graph: the lowering emits
+``self.<layer>(a, b)``, and the config stores the op by its symbol (``{"function":
+"keras.ops.add"}``, or tf.keras' ``"__operators__.add"`` for Python operators) and its arguments
+in the node, the first argument as the node's inputs and the others by their argument names.
+That is tf.keras' ``TFOpLambda``/``SlicingOpLambda`` schema, so kerasish reads the op layers of
+tf.keras configs (for the TensorFlow functions in ``tf_symbols``) and tf.keras reads kerasish's
+Python-operator layers.
+
+Layers named after kerasish ops take Keras 3's node names (``add``, ``sum``); layers of
+TensorFlow symbols take tf.keras' (``tf.math.multiply``, ``tf.__operators__.getitem``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from kerasish import backend
+from kerasish.layers.base import Layer
+from kerasish.ops import dispatch
+
+
+def _default_name(symbol: str) -> str:
+    for prefix in (dispatch.KERAS_PREFIX, dispatch.BACKEND_PREFIX):
+        if symbol.startswith(prefix):
+            return symbol[len(prefix):]
+    return "tf." + symbol
+
+
+class TFOpLambda(Layer):
+    """Runs the op named by ``function`` (a symbol string, or a registered op) on its call's arguments."""
+
+    # Configs keep the first argument's structure as it is (a single tensor is not put in a list).
+    _preserve_input_structure_in_config = True
+
+    def __init__(self, function: Any, **kwargs: Any) -> None:
+        symbol = function if isinstance(function, str) else dispatch.symbol_of(function)
+        op = dispatch.lookup_symbol(symbol)
+        if kwargs.get("name") is None:
+            kwargs["name"] = backend.unique_object_name(_default_name(symbol))
+        kwargs.pop("autocast", None)
+        super().__init__(**kwargs)
+        self.symbol = symbol
+        self.function = op
+        self._config_call_signature = dispatch.call_signature(op)
+        self._var_positional = next(
+            (
+                p.name
+                for p in self._config_call_signature.parameters.values()
+                if p.kind is p.VAR_POSITIONAL
+            ),
+            None,
+        )
+        self.built = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if dispatch.contains_keras_tensor(args, kwargs):
+            return self._symbolic_call(args, dict(kwargs))
+        return torch.nn.Module.__call__(self, *args, **kwargs)
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        if self._var_positional is not None and self._var_positional in kwargs:
+            args = args + tuple(kwargs.pop(self._var_positional))
+        return self.function(*args, **kwargs)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "function": self.symbol}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: Any = None) -> TFOpLambda:
+        return cls(**config)
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}, function={self.symbol!r}"
+
+
+class SlicingOpLambda(TFOpLambda):
+    """``x[...]`` on a KerasTensor. Slices travel as ``{"start", "stop", "step"}`` dicts (and
+    ``...`` as ``{"class_name": "__ellipsis__"}``) so the node's arguments are JSON, as in
+    tf.keras; they become slices again when the layer runs."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if dispatch.contains_keras_tensor(args, kwargs):
+            args = tuple(_encode_slices(a) for a in args)
+            kwargs = {k: _encode_slices(v) for k, v in kwargs.items()}
+            return self._symbolic_call(args, kwargs)
+        return torch.nn.Module.__call__(self, *args, **kwargs)
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        args = tuple(_decode_slices(a) for a in args)
+        kwargs = {k: _decode_slices(v) for k, v in kwargs.items()}
+        return self.function(*args, **kwargs)
+
+
+_ELLIPSIS = {"class_name": "__ellipsis__"}
+
+
+def _encode_slices(value: Any) -> Any:
+    if isinstance(value, slice):
+        return {"start": value.start, "stop": value.stop, "step": value.step}
+    if value is Ellipsis:
+        return dict(_ELLIPSIS)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_encode_slices(v) for v in value)
+    return value
+
+
+def _decode_slices(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        if value.get("class_name") == "__slice__":  # Keras 3's spelling
+            value = value["config"]
+        if set(value) == {"start", "stop", "step"}:
+            return slice(value["start"], value["stop"], value["step"])
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_decode_slices(v) for v in value)
+    return value

@@ -1,0 +1,37 @@
+"""Keras optimizers on torch tensors: Keras' update formulas and defaults, foreach kernels.
+
+``optimizer.apply(grads, params)`` updates the parameters in place without reading any device
+value on the host, so it can run every step of a CUDA training loop without a sync.
+"""
+
+from kerasish.optimizers import schedules
+from kerasish.optimizers.adadelta import Adadelta
+from kerasish.optimizers.adagrad import Adagrad
+from kerasish.optimizers.adam import Adam
+from kerasish.optimizers.adamax import Adamax
+from kerasish.optimizers.adamw import AdamW
+from kerasish.optimizers.base import Optimizer
+from kerasish.optimizers.ftrl import Ftrl
+from kerasish.optimizers.lion import Lion
+from kerasish.optimizers.nadam import Nadam
+from kerasish.optimizers.rmsprop import RMSprop
+from kerasish.optimizers.serialization import deserialize, get, serialize
+from kerasish.optimizers.sgd import SGD
+
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lion",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]

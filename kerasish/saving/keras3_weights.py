@@ -1,0 +1,225 @@
+"""Keras 3's weights layout (``.weights.h5`` and the ``model.weights.h5`` inside ``.keras``).
+
+Keras 3 stores each object's own variables under the path of attributes that reaches it from the
+model, not under layer names: ``layers/<snake_case class>[_N]/vars/<i>``, an RNN's under
+``.../cell/vars``, a nested model's layers under ``.../layers/...``, the optimizer's under
+``optimizer/vars``. Every ``vars`` group carries the object's name as its ``name`` attribute.
+tf.keras 2.13+ writes the same tree (without the names); some of its files say
+``_layer_checkpoint_dependencies`` where Keras 3 says ``layers``.
+
+Loading validates every layer's values (count and shapes) before assigning any of them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Optional
+
+import numpy as np
+
+# Layers whose Keras 3 counterpart keeps its weights on a ``cell`` sub-object.
+_RNN_CELLS = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell", "ConvLSTM": "conv_lstm_cell"}
+
+
+def to_snake_case(name: str) -> str:
+    """Keras 3's ``naming.to_snake_case``: the keys of the layout."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    return name
+
+
+def own_variables(layer: Any) -> list:
+    """A layer's own variables (no sublayers'), in Keras 3's order: trainable first."""
+    own = layer._own_variables()
+    return [v for v in own if v._created_trainable] + [v for v in own if not v._created_trainable]
+
+
+def entries(model: Any) -> Iterator[tuple[str, str, list]]:
+    """``(path, object name, variables)`` for every object Keras 3 would visit, in its order."""
+    visited: set = set()
+    yield from _walk(model, "", visited)
+
+
+def _walk(layer: Any, path: str, visited: set) -> Iterator[tuple[str, str, list]]:
+    from kerasish.models.functional import Functional
+    from kerasish.models.model import Model
+
+    if id(layer) in visited:
+        return
+    visited.add(id(layer))
+    cell = rnn_cell_name(layer)
+    if cell is not None:
+        yield path, layer.name, []
+        yield _join(path, "cell"), cell, own_variables(layer)
+    else:
+        yield path, layer.name, own_variables(layer)
+    if isinstance(layer, Functional) and hasattr(layer, "_layers"):
+        yield from _walk_container(layer.layers, _join(path, "layers"), visited)
+        return
+    # Keras walks the object's attributes; torch registers sublayers in ``_modules`` and lists
+    # of layers (``StackedRNNCells.cells``) stay plain attributes. Digit-named modules are the
+    # torch-side registrations of such list items.
+    children: list[tuple[str, Any]] = [
+        (attr, module) for attr, module in layer._modules.items() if module is not None and not attr.isdigit()
+    ]
+    children.extend(
+        (attr, value) for attr, value in vars(layer).items() if _is_container(value) and any(_is_layer(v) for v in value)
+    )
+    if isinstance(layer, Model):
+        # A subclassed model also exposes ``layers``; Keras visits attributes in sorted order,
+        # so a layer reached first through a named attribute keeps that path.
+        children.append(("layers", list(layer.layers)))
+    for attr, child in sorted(children, key=lambda item: _name_key(item[0])):
+        if _is_layer(child):
+            yield from _walk(child, _join(path, attr), visited)
+        elif _is_container(child):
+            yield from _walk_container(list(child), _join(path, attr), visited)
+
+
+def _walk_container(items: list, path: str, visited: set) -> Iterator[tuple[str, str, list]]:
+    used: dict[str, int] = {}
+    for item in items:
+        if _is_layer(item):
+            key = _unique(to_snake_case(type(item).__name__), used)
+            yield from _walk(item, _join(path, key), visited)
+        elif _is_container(item):
+            yield from _walk_container(list(item), _join(path, _unique("container", used)), visited)
+
+
+def _is_container(value: Any) -> bool:
+    import torch
+
+    if isinstance(value, (torch.nn.ModuleDict, dict)):
+        return False
+    return isinstance(value, (list, tuple, torch.nn.ModuleList))
+
+
+def rnn_cell_name(layer: Any) -> Optional[str]:
+    """For an RNN that is its own cell (LSTM, GRU...): the name of Keras 3's separate cell."""
+    from kerasish.layers.rnn.base_rnn import SelfCell
+
+    if not isinstance(layer, SelfCell):
+        return None
+    for cls in type(layer).__mro__:
+        if cls.__name__ in _RNN_CELLS:
+            return _RNN_CELLS[cls.__name__]
+    return to_snake_case(type(layer).__name__) + "_cell"
+
+
+def _is_layer(module: Any) -> bool:
+    from kerasish.layers.base import Layer
+
+    return isinstance(module, Layer)
+
+
+def _name_key(name: str) -> str:
+    return f"~{name}" if name.startswith("_") else name
+
+
+def _unique(name: str, used: dict[str, int]) -> str:
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def _join(path: str, child: str) -> str:
+    return f"{path}/{child}" if path else child
+
+
+# ------------------------------------------------------------------ writing
+
+
+def save_weights(model: Any, group: Any, optimizer: Optional[tuple[str, list]] = None) -> None:
+    """Write ``model``'s variables into an open h5py File or Group.
+
+    ``optimizer`` is ``(name, values)`` of the optimizer's state, in Keras 3's order.
+    """
+    for path, name, variables in entries(model):
+        _write_vars(group, path, name, [v.numpy() for v in variables])
+    if optimizer is not None:
+        _write_vars(group, "optimizer", *optimizer)
+
+
+def _write_vars(group: Any, path: str, name: str, values: list) -> None:
+    target = group.require_group(_join(path, "vars")) if path else group.require_group("vars")
+    target.attrs["name"] = name
+    for index, value in enumerate(values):
+        target.create_dataset(str(index), data=np.asarray(value))
+
+
+# ------------------------------------------------------------------ reading
+
+
+def read_vars(group: Any, path: str) -> Optional[list[np.ndarray]]:
+    """The values stored for the object at ``path``, or ``None`` when the file has no entry."""
+    vars_group = _find_vars(group, path)
+    if vars_group is None:
+        return None
+    count = len(vars_group.keys())
+    values = []
+    for index in range(count):
+        key = str(index)
+        if key not in vars_group:
+            raise ValueError(f"Corrupt weights file: '{vars_group.name}' has no variable {index}.")
+        values.append(np.asarray(vars_group[key]))
+    return values
+
+
+def _find_vars(group: Any, path: str) -> Any:
+    candidates = [path, path.replace("layers", "_layer_checkpoint_dependencies")] if path else [""]
+    for candidate in candidates:
+        full = _join(candidate, "vars")
+        if full in group:
+            return group[full]
+    return None
+
+
+def plan_load(model: Any, group: Any, skip_mismatch: bool = False) -> list[tuple[Any, np.ndarray]]:
+    """``(variable, value)`` pairs for every weight of ``model``; raises before any assignment.
+
+    Errors name the layer, its path in the file, and the expected and received shapes. With
+    ``skip_mismatch`` a layer that does not match is skipped whole, with a warning, as in Keras.
+    """
+    import warnings
+
+    assignments = []
+    for path, name, variables in entries(model):
+        values = read_vars(group, path) or []
+        problem = _mismatch(name, path, variables, values)
+        if problem is None:
+            assignments.extend(zip(variables, values))
+        elif skip_mismatch:
+            warnings.warn(f"Skipping loading weights of layer '{name}': {problem}", stacklevel=3)
+        else:
+            raise ValueError(problem)
+    return assignments
+
+
+def _mismatch(name: str, path: str, variables: list, values: list) -> Optional[str]:
+    if len(values) != len(variables):
+        return (
+            f"Layer '{name}' expected {len(variables)} variables, but received {len(values)} "
+            f"variables during loading (file path '{_join(path, 'vars')}'). Expected: "
+            f"{[(v.name, v.shape) for v in variables]}; received shapes: "
+            f"{[tuple(value.shape) for value in values]}"
+        )
+    for variable, value in zip(variables, values):
+        if tuple(value.shape) != variable.shape:
+            return (
+                f"Shape mismatch for variable '{variable.path}' of layer '{name}' (file path "
+                f"'{_join(path, 'vars')}'): the model expects shape {variable.shape}, the file "
+                f"holds shape {tuple(value.shape)}."
+            )
+    return None
+
+
+def load_weights(model: Any, group: Any, skip_mismatch: bool = False) -> None:
+    for variable, value in plan_load(model, group, skip_mismatch):
+        variable.assign(value)
+
+
+def read_optimizer_vars(group: Any) -> Optional[list[np.ndarray]]:
+    return read_vars(group, "optimizer")
