@@ -144,7 +144,10 @@ _PATTERNS = (
 
 
 def analyze_equation(
-    equation: str, bias_axes: Optional[str], input_shape: tuple, output_shape: Sequence
+    equation: str,
+    bias_axes: Optional[str],
+    input_shape: tuple,
+    output_shape: Union[int, Sequence[Optional[int]]],
 ) -> EquationAnalysis:
     dotless = equation.replace("...", "0")
     for pattern, left_elided in _PATTERNS:
@@ -167,6 +170,8 @@ def _analyze(
     left_elided: bool,
 ) -> EquationAnalysis:
     elided = len(input_shape) - len(input_spec)
+    if isinstance(partial_output, int):
+        partial_output = (partial_output,)
     output_shape = [input_shape[0]] + list(partial_output)
     if elided > 0 and left_elided:
         for i in range(1, elided):

@@ -12,7 +12,6 @@ import torch
 
 from kerasish.layers.base import Layer
 from kerasish.training import data as data_adapter
-from kerasish.training.progbar import Progbar
 from kerasish.training.trainer import Trainer
 from kerasish.utils import tree
 
@@ -192,16 +191,24 @@ class Model(Trainer, Layer):
             adapter = data_adapters.ArrayDataAdapter(
                 self._prepare_inputs(x), None, None, int(batch_size or 32), steps=steps
             )
-        bar = Progbar(adapter.steps_per_epoch, verbose=1 if verbose == "auto" else int(verbose))
+        from kerasish.callbacks import CallbackList
+
+        verbose = 1 if verbose == "auto" else int(verbose)
+        callback_list = CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
+            steps=adapter.steps_per_epoch,
+        )
         collected: list = []
-        step = 0
+        callback_list.on_predict_begin()
         with _inference(self):
-            for step, (batch, _, _) in enumerate(adapter.epoch(), start=1):
-                collected.append(self._run_batch(batch))
-                bar.update(step)
+            for step, (batch, _, _) in enumerate(adapter.epoch()):
+                callback_list.on_predict_batch_begin(step)
+                outputs = self._run_batch(batch)
+                collected.append(outputs)
+                callback_list.on_predict_batch_end(step, {"outputs": outputs})
         if not collected:
             raise ValueError("The data passed to `predict()` produced no batches.")
-        bar.update(step, finalize=True)
+        callback_list.on_predict_end()
         first = collected[0]
         flat_batches = [tree.flatten(out) for out in collected]
         joined = [torch.cat(parts) for parts in zip(*flat_batches)]

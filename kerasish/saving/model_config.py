@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Any, Optional
 
 from kerasish.graph.keras_tensor import KerasTensor
+from kerasish.saving import keras3_ops
 from kerasish.utils import tree
 
 CLASS_ALIASES = {"Model": "Functional"}
@@ -282,6 +283,7 @@ def functional_from_config(cls: type, config: dict, custom_objects: Optional[dic
         if _is_keras3_node(node_data):
             args = _decode_keras3(node_data["args"], tensor_from)
             kwargs = _decode_keras3(node_data.get("kwargs", {}), tensor_from)
+            kwargs = {**keras3_ops.call_kwargs(layer), **kwargs}
             if kwargs.get("mask") is None:
                 kwargs.pop("mask", None)
             outputs = layer(*args, **kwargs)

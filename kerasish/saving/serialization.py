@@ -281,6 +281,10 @@ def retrieve_class(config: dict, custom_objects: Optional[dict] = None, module_o
     found = _builtin_by_module(class_name, config.get("module"))
     if found is not None:
         return found
+    from kerasish.saving import keras3_ops
+
+    if keras3_ops.is_operation(class_name, config.get("module")):
+        return keras3_ops.OperationFactory(class_name)
     if "module" in config:
         raise TypeError(
             f"Could not locate class '{class_name}'. Make sure custom classes are decorated with "
@@ -340,7 +344,10 @@ def _retrieve_function(config: dict, name: Any, custom_objects: dict, module_obj
 
 def _instantiate(cls: type, inner: dict, custom_objects: dict) -> Any:
     from kerasish.layers.base import Layer
+    from kerasish.saving.keras3_ops import OperationFactory
 
+    if isinstance(cls, OperationFactory):
+        return cls.from_config(inner)
     if isinstance(cls, type) and issubclass(cls, Layer):
         from kerasish.saving.model_config import clean_layer_config
 

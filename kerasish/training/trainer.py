@@ -313,6 +313,8 @@ class Trainer:
         self._prepare_step_state()
         was_training = self.training
         callback_list.on_train_begin()
+        # BackupAndRestore resumes an interrupted run by setting the epoch to start from.
+        initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
         epoch_logs: dict = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -333,7 +335,9 @@ class Trainer:
             train.on_epoch_end()
             epoch_logs = _floats(logs)
             if validation is not None and _runs_validation(epoch, validation_freq):
-                val_logs = self._evaluate_adapter(validation, callback_list=None)
+                callback_list.on_test_begin()
+                val_logs = self._evaluate_adapter(validation, callback_list=callback_list)
+                callback_list.on_test_end(val_logs)
                 epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:

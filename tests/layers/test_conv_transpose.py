@@ -39,7 +39,7 @@ def test_transpose_is_the_adjoint_of_the_convolution(rng, case):
     case = dict(case)
     rank = case.pop("rank")
     transpose, conv = _pair(rank, **case)
-    channels_last = case["data_format"] == "channels_last"
+    channels_last = case.get("data_format", "channels_last") == "channels_last"
     spatial = (5, 4)[:rank]
     y_shape = (2,) + spatial + (2,) if channels_last else (2, 2) + spatial
     y = torch.from_numpy(rng.standard_normal(y_shape).astype("float32"))

@@ -1,0 +1,58 @@
+"""Keras 3 operation nodes in configs (``{"module": "keras.src.ops.numpy", "class_name": "NotEqual"}``).
+
+Keras 3 records ``keras.ops`` calls on symbolic tensors as graph nodes, including ones users
+never wrote: ``Embedding(mask_zero=True)`` adds a ``NotEqual`` node whose output is the next
+layer's ``mask``. An operation's config holds its constructor arguments (``axis``...) and its
+node the tensors. kerasish runs such a node as an op layer (``ops.op_layer.TFOpLambda``) on
+``keras.ops.<snake_case name>``; the constructor arguments become call arguments, which is
+where tf.keras-schema configs keep them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+_CONFIG_KEYS = {"name", "trainable", "dtype"}
+
+
+def is_operation(class_name: str, module: Optional[str]) -> bool:
+    """Keras 3 operation configs carry an ops module; its legacy ``.h5`` writer drops the
+    module, so there a class name that is a ``keras.ops`` function counts too."""
+    if module:
+        return module.startswith("keras.src.ops.") or module.startswith("keras.ops")
+    from kerasish.ops import dispatch
+    from kerasish.saving.keras3_weights import to_snake_case
+
+    try:
+        dispatch.lookup_symbol("keras.ops." + to_snake_case(class_name))
+    except ValueError:
+        return False
+    return True
+
+
+class OperationFactory:
+    """``retrieve_class``'s answer for an operation: ``from_config`` builds its op layer."""
+
+    def __init__(self, class_name: str) -> None:
+        from kerasish.saving.keras3_weights import to_snake_case
+
+        self.class_name = class_name
+        self.symbol = "keras.ops." + to_snake_case(class_name)
+
+    def from_config(self, config: dict) -> Any:
+        from kerasish.ops.op_layer import TFOpLambda
+
+        try:
+            layer = TFOpLambda(self.symbol, name=config.get("name"))
+        except ValueError as err:
+            raise NotImplementedError(
+                f"The Keras 3 operation '{self.class_name}' ({self.symbol}) in this model's config "
+                f"is not implemented by kerasish.ops: {err}"
+            ) from err
+        layer._keras3_call_kwargs = {k: v for k, v in config.items() if k not in _CONFIG_KEYS}
+        return layer
+
+
+def call_kwargs(layer: Any) -> dict:
+    """The arguments an operation node was constructed with, to pass to each call."""
+    return dict(getattr(layer, "_keras3_call_kwargs", {}))

@@ -1,0 +1,96 @@
+"""Mean, Sum, MeanMetricWrapper: sample-weighted running reductions."""
+
+import numpy as np
+import pytest
+import torch
+
+from kerasish import losses, metrics
+
+
+def t(values):
+    return torch.tensor(values, dtype=torch.float32)
+
+
+def test_mean_weights_batches_by_their_sizes():
+    mean = metrics.Mean()
+    mean.update_state(t([1.0, 2.0, 3.0]))
+    mean.update_state(t([10.0]))
+    assert mean.result().numpy() == pytest.approx(16.0 / 4)  # not the mean of batch means
+
+
+def test_mean_with_sample_weights():
+    mean = metrics.Mean()
+    mean.update_state(t([1.0, 2.0, 3.0]), sample_weight=t([1.0, 0.0, 3.0]))
+    assert mean.result().numpy() == pytest.approx((1.0 + 9.0) / 4.0)
+
+
+def test_mean_reduces_extra_axes_per_sample():
+    mean = metrics.Mean()
+    mean.update_state(t([[1.0, 3.0], [5.0, 7.0]]), sample_weight=t([1.0, 3.0]))
+    assert mean.result().numpy() == pytest.approx((2.0 * 1 + 6.0 * 3) / 4)
+    per_element = metrics.Mean()
+    per_element.update_state(t([[1.0, 3.0], [5.0, 7.0]]), sample_weight=t([[1.0, 0.0], [0.0, 1.0]]))
+    # Weighted values and the (N, 2) weights are both averaged per sample (Keras' rule):
+    # values (0.5 + 3.5), weights (0.5 + 0.5).
+    assert per_element.result().numpy() == pytest.approx(4.0 / 1.0)
+
+
+def test_scalar_values_count_once():
+    mean = metrics.Mean()
+    mean.update_state(t(2.0))
+    mean.update_state(t(4.0))
+    assert mean.result().numpy() == pytest.approx(3.0)
+
+
+def test_empty_mean_is_zero_not_nan():
+    assert metrics.Mean().result().numpy() == 0.0
+
+
+def test_sum():
+    total = metrics.Sum()
+    total.update_state(t([[1.0, 2.0], [3.0, 4.0]]), sample_weight=t([1.0, 0.5]))
+    total.update_state(t(5.0))
+    assert total.result().numpy() == pytest.approx(3.0 + 3.5 + 5.0)
+
+
+def test_numpy_and_python_inputs():
+    mean = metrics.Mean()
+    mean.update_state(np.array([1.0, 3.0]))
+    mean.update_state([5.0])
+    assert mean.result().numpy() == pytest.approx(3.0)
+
+
+def test_wrapper_of_a_loss_function_with_kwargs():
+    wrapper = metrics.MeanMetricWrapper(losses.huber, name="huber", delta=0.5)
+    wrapper.update_state(t([[0.0], [0.0]]), t([[0.2], [2.0]]), sample_weight=t([1.0, 3.0]))
+    per_sample = np.array([0.5 * 0.04, 0.5 * 2.0 - 0.5 * 0.25])
+    assert wrapper.result().numpy() == pytest.approx((per_sample * [1, 3]).sum() / 4)
+    assert wrapper.get_config() == {"name": "huber", "dtype": "float32", "fn": "huber", "delta": 0.5}
+    rebuilt = metrics.MeanMetricWrapper.from_config(wrapper.get_config())
+    assert rebuilt._fn is losses.huber and rebuilt._fn_kwargs == {"delta": 0.5}
+
+
+def test_wrapper_of_a_loss_object_averages_its_batch_values():
+    wrapper = metrics.MeanMetricWrapper(losses.MeanAbsoluteError())
+    assert wrapper.name == "mean_metric_wrapper"
+    wrapper.update_state(t([[0.0], [0.0]]), t([[1.0], [3.0]]))
+    wrapper.update_state(t([[0.0]]), t([[4.0]]))
+    assert wrapper.result().numpy() == pytest.approx((2.0 + 4.0) / 2)
+
+
+def test_wrapper_respects_the_prediction_mask():
+    y_pred = t([[1.0], [2.0], [3.0]])
+    y_pred._keras_mask = torch.tensor([True, False, True])
+    wrapper = metrics.MeanMetricWrapper(losses.mean_absolute_error)
+    wrapper.update_state(torch.zeros(3, 1), y_pred)
+    assert wrapper.result().numpy() == pytest.approx(2.0)
+
+
+def test_reset():
+    mean = metrics.Mean()
+    mean.update_state(t([4.0]))
+    mean.reset_state()
+    mean.update_state(t([1.0]))
+    assert mean.result().numpy() == pytest.approx(1.0)
+    mean.reset_states()  # Keras 2 spelling
+    assert mean.result().numpy() == 0.0
