@@ -17,7 +17,7 @@ import kerasish  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _fresh_sessions():
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)  # no gc pass: ~0.7 s saved per test
     kerasish.backend.clear_session()
     yield
 

@@ -96,6 +96,11 @@ CASES = [
     ("Hinge", {}, "hinge_signed"),
     ("SquaredHinge", {}, "hinge"),
     ("CategoricalHinge", {}, "categorical"),
+    ("Dice", {}, "binary"),
+    ("Dice", {"axis": 1}, "binary"),
+    ("Tversky", {"alpha": 0.3, "beta": 0.7, "axis": 1}, "binary"),
+    ("Tversky", {}, "binary"),
+    ("CategoricalGeneralizedCrossEntropy", {"q": 0.3}, "sparse"),
 ]
 
 
@@ -115,18 +120,15 @@ def test_loss_classes_every_reduction(rng, name, kwargs, kind):
         reference = getattr(keras.losses, name)(reduction=reduction, **kwargs)
         ours = getattr(losses, name)(reduction=reduction, **kwargs)
         for sample_weight in (None, weights):
-            call = lambda: ours(  # noqa: E731
-                torch.from_numpy(y_true),
-                torch.from_numpy(y_pred),
-                sample_weight=None if sample_weight is None else torch.from_numpy(sample_weight),
-            )
+            ours_weight = None if sample_weight is None else torch.from_numpy(sample_weight)
+            inputs = (torch.from_numpy(y_true), torch.from_numpy(y_pred))
             try:
                 expected = _keras_value(reference(y_true, y_pred, sample_weight=sample_weight))
             except Exception as err:  # e.g. weights that cannot broadcast: we must fail too
                 with pytest.raises(type(err)):
-                    call()
+                    ours(*inputs, sample_weight=ours_weight)
                 continue
-            received = call()
+            received = ours(*inputs, sample_weight=ours_weight)
             assert isinstance(received, torch.Tensor)
             np.testing.assert_allclose(
                 received.numpy(), expected, atol=1e-5, rtol=1e-6, err_msg=f"{reduction}"
@@ -139,9 +141,14 @@ def test_loss_configs(name, kwargs, kind):
 
     reference = getattr(keras.losses, name)(**kwargs).get_config()
     ours = getattr(losses, name)(**kwargs).get_config()
+    # Keras 3 drops Huber's delta and CosineSimilarity's axis; we keep non-default ones.
+    extras = {key: ours.pop(key) for key in set(ours) - set(reference)}
     assert ours == reference
-    rebuilt = getattr(losses, name).from_config(reference)
-    assert rebuilt.get_config() == reference
+    assert extras == {key: kwargs[key] for key in ("delta", "axis") if key in kwargs and key not in reference}
+    rebuilt = getattr(losses, name).from_config({**reference, **extras})
+    assert rebuilt.get_config() == {**reference, **extras}
+    keras_rebuilt = getattr(keras.losses, name).from_config({**reference, **extras})
+    assert keras_rebuilt.get_config() == reference
 
 
 FUNCTIONS = [
@@ -258,3 +265,28 @@ def test_serialized_configs_cross_load(rng):
         _keras_value(reference(y_true, y_pred)),
         atol=1e-6,
     )
+
+
+def test_ctc(rng):
+    import keras
+
+    y_true = np.array([[1, 2, 2, 0], [3, 1, 0, 0], [2, 0, 0, 0]], dtype="int64")
+    y_pred = rng.normal(size=(3, 7, 4)).astype("float32")
+    for reduction in ("sum_over_batch_size", "none"):
+        expected = _keras_value(keras.losses.CTC(reduction=reduction)(y_true, y_pred))
+        received = losses.CTC(reduction=reduction)(torch.from_numpy(y_true), torch.from_numpy(y_pred))
+        np.testing.assert_allclose(received.numpy(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"gamma": 10.0, "margin": 0.2, "remove_diagonal": False}])
+def test_circle(rng, kwargs):
+    import keras
+
+    labels = np.array([0, 1, 0, 2, 1, 2], dtype="int64")
+    embeddings = rng.normal(size=(6, 5)).astype("float32")
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    for reduction in ("sum_over_batch_size", "sum", "none"):
+        expected = _keras_value(keras.losses.Circle(reduction=reduction, **kwargs)(labels, embeddings))
+        received = losses.Circle(reduction=reduction, **kwargs)(torch.from_numpy(labels), torch.from_numpy(embeddings))
+        np.testing.assert_allclose(received.numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert losses.Circle(**kwargs).get_config() == keras.losses.Circle(**kwargs).get_config()

@@ -87,6 +87,25 @@ def divide_no_nan(x: torch.Tensor, y: Union[torch.Tensor, float]) -> torch.Tenso
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 
 
+class Reduction:
+    """tf.keras' names for the reductions (``losses.Reduction.SUM``); Keras 3 takes the
+    strings themselves, and so does every ``Loss`` here."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls) -> tuple:
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key: str) -> None:
+        if key not in cls.all():
+            raise ValueError(f'Invalid Reduction Key: {key}. Expected keys are "{cls.all()}"')
+
+
 def standardize_reduction(reduction: Optional[str]) -> Optional[str]:
     """Keras 3's reductions, plus Keras 2's ``"auto"`` (which meant ``sum_over_batch_size``)."""
     if reduction == "auto":
@@ -198,7 +217,12 @@ def _elementwise_bce(
     _check_same_shape(loss, y_true, y_pred)
     if from_logits:
         return F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
-    return F.binary_cross_entropy(_clip_probabilities(y_pred), y_true, reduction="none")
+    y_pred = _clip_probabilities(y_pred)
+    if torch.is_autocast_enabled(y_pred.device.type):
+        # CUDA autocast refuses F.binary_cross_entropy ("unsafe to autocast"): run it in float32.
+        with torch.autocast(y_pred.device.type, enabled=False):
+            return F.binary_cross_entropy(y_pred.float(), y_true.float(), reduction="none")
+    return F.binary_cross_entropy(y_pred, y_true, reduction="none")
 
 
 def binary_crossentropy(
@@ -425,6 +449,102 @@ def categorical_hinge(y_true: Any, y_pred: Any) -> torch.Tensor:
     return torch.clamp_min(neg - pos + 1.0, 0.0)
 
 
+def ctc(y_true: Any, y_pred: Any) -> torch.Tensor:
+    """Connectionist temporal classification: ``y_true`` ``(batch, max_label_length)`` class ids
+    padded with 0 (0 is also the blank), ``y_pred`` ``(batch, time, classes)`` logits."""
+    y_pred = as_tensor(y_pred)
+    y_true = as_tensor(y_true, device=y_pred.device)
+    if y_true.dim() != 2:
+        raise ValueError(
+            "Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` "
+            f"in integer format. Received: y_true.shape={tuple(y_true.shape)}"
+        )
+    if y_pred.dim() != 3:
+        raise ValueError(
+            "Logits `y_pred` are expected to be a tensor of shape "
+            f"`(batch_size, max_length, num_classes)`. Received: y_pred.shape={tuple(y_pred.shape)}"
+        )
+    batch, time = y_pred.shape[0], y_pred.shape[1]
+    label_length = (y_true != 0).sum(dim=-1).to(torch.int32)
+    input_length = torch.full((batch,), time, dtype=torch.int32, device=y_pred.device)
+    if not y_pred.is_floating_point() or y_pred.dtype in (torch.float16, torch.bfloat16):
+        y_pred = y_pred.float()
+    log_probs = F.log_softmax(y_pred.transpose(0, 1), dim=-1)
+    return F.ctc_loss(
+        log_probs, y_true.long(), input_length, label_length, blank=0, reduction="none"
+    )
+
+
+def _sum(x: torch.Tensor, axis: Optional[Union[int, tuple]]) -> torch.Tensor:
+    return x.sum() if axis is None else x.sum(dim=axis)
+
+
+def dice(y_true: Any, y_pred: Any, axis: Optional[Union[int, tuple]] = None) -> torch.Tensor:
+    """``1 - 2·Σ(y_true·y_pred) / (Σy_true + Σy_pred + ε)`` over ``axis`` (all axes if None)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    intersection = _sum(y_true * y_pred, axis)
+    total = _sum(y_true, axis) + _sum(y_pred, axis) + backend.epsilon()
+    return 1 - 2.0 * intersection / total
+
+
+def tversky(
+    y_true: Any,
+    y_pred: Any,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    axis: Optional[Union[int, tuple]] = None,
+) -> torch.Tensor:
+    """Dice with false positives weighted by ``alpha`` and false negatives by ``beta``."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    intersection = _sum(y_true * y_pred, axis)
+    false_positives = _sum((1 - y_pred) * y_true, axis)
+    false_negatives = _sum(y_pred * (1 - y_true), axis)
+    denominator = intersection + false_positives * alpha + false_negatives * beta
+    return 1 - intersection / (denominator + backend.epsilon())
+
+
+def circle(
+    y_true: Any,
+    y_pred: Any,
+    ref_labels: Any = None,
+    ref_embeddings: Any = None,
+    remove_diagonal: bool = True,
+    gamma: float = 80,
+    margin: float = 0.4,
+) -> torch.Tensor:
+    """Circle loss (Sun et al. 2020) of integer labels and L2-normalised embeddings; the
+    result carries a mask of its positive entries, so a ``Loss`` averages over those."""
+    y_pred = as_tensor(y_pred)
+    y_true = as_tensor(y_true, device=y_pred.device).to(torch.int32)
+    ref_embeddings = y_pred if ref_embeddings is None else as_tensor(ref_embeddings, y_pred.dtype)
+    ref_labels = y_true if ref_labels is None else as_tensor(ref_labels).to(torch.int32)
+    distances = torch.clamp_min(1 - y_pred @ ref_embeddings.T, 0.0)
+    query = y_true.reshape(-1, 1) if y_true.dim() == 1 else y_true
+    keys = ref_labels.reshape(-1, 1) if ref_labels.dim() == 1 else ref_labels
+    positive = query == keys.T
+    negative = ~positive
+    if remove_diagonal:
+        eye = torch.eye(query.numel(), keys.numel(), dtype=torch.bool, device=positive.device)
+        positive = positive & ~eye
+    pos_weights = torch.clamp_min((margin + distances) * positive.to(distances.dtype), 0.0)
+    neg_weights = torch.clamp_min((1 + margin - distances) * negative.to(distances.dtype), 0.0)
+    pos_terms = -1 * gamma * pos_weights * (margin - distances)
+    neg_terms = gamma * neg_weights * ((1 - margin) - distances)
+    p_loss = torch.logsumexp(torch.where(positive, pos_terms, float("-inf")), dim=1)
+    n_loss = torch.logsumexp(torch.where(negative, neg_terms, float("-inf")), dim=1)
+    result = F.softplus(p_loss + n_loss)
+    result._keras_mask = result > 0
+    return result
+
+
+def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float) -> torch.Tensor:
+    """``(1 - p_true**q) / q`` with integer labels: robust to label noise for 0 < q < 1."""
+    y_pred = as_tensor(y_pred)
+    y_true = as_tensor(y_true, device=y_pred.device)
+    p = y_pred.gather(-1, y_true.long().unsqueeze(-1)).squeeze(-1)  # no one_hot range check
+    return (1 - torch.pow(p, q)) / q
+
+
 # ------------------------------------------------------------------------------ Loss objects
 
 
@@ -451,9 +571,13 @@ class Loss:
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
         in_mask = getattr(y_pred, "_keras_mask", None)
         dtype = self._torch_dtype
-        y_pred = tree.map_structure(lambda x: as_tensor(x, dtype), y_pred)
-        device = next((x.device for x in tree.flatten(y_pred)), None)
-        y_true = tree.map_structure(lambda x: as_tensor(x, dtype, device), y_true)
+        if isinstance(y_pred, torch.Tensor):  # the common case, without walking structures
+            y_pred = as_tensor(y_pred, dtype)
+            y_true = as_tensor(y_true, dtype, y_pred.device)
+        else:
+            y_pred = tree.map_structure(lambda x: as_tensor(x, dtype), y_pred)
+            device = next((x.device for x in tree.flatten(y_pred)), None)
+            y_true = tree.map_structure(lambda x: as_tensor(x, dtype, device), y_true)
         losses = self.call(y_true, y_pred)
         out_mask = getattr(losses, "_keras_mask", None)
         if in_mask is not None and out_mask is not None:
@@ -514,10 +638,16 @@ class LossFunctionWrapper(Loss):
 
 
 class _BuiltinLoss(LossFunctionWrapper):
-    """A Keras loss class over one loss function; ``_params`` are its configurable arguments."""
+    """A Keras loss class over one loss function; ``_params`` are its configurable arguments.
+
+    ``_params_if_set`` are arguments Keras 3 leaves out of the config (so a non-default value
+    is lost on reload there); they are written only when not at their default, which keeps
+    default configs identical to Keras 3's and still loads in it.
+    """
 
     _fn: Callable
     _params: tuple = ()
+    _params_if_set: dict = {}
 
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **params) -> None:
         super().__init__(type(self)._fn, reduction=reduction, name=name, dtype=dtype, **params)
@@ -527,6 +657,13 @@ class _BuiltinLoss(LossFunctionWrapper):
     def get_config(self) -> dict:
         config = Loss.get_config(self)
         config.update({key: getattr(self, key) for key in self._params})
+        config.update(
+            {
+                key: getattr(self, key)
+                for key, default in self._params_if_set.items()
+                if getattr(self, key) != default
+            }
+        )
         return config
 
     @classmethod
@@ -570,6 +707,7 @@ class MeanSquaredLogarithmicError(_BuiltinLoss):
 
 class CosineSimilarity(_BuiltinLoss):
     _fn = staticmethod(cosine_similarity)
+    _params_if_set = {"axis": -1}
 
     def __init__(
         self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None
@@ -579,6 +717,7 @@ class CosineSimilarity(_BuiltinLoss):
 
 class Huber(_BuiltinLoss):
     _fn = staticmethod(huber)
+    _params_if_set = {"delta": 1.0}
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
         super().__init__(reduction=reduction, name=name, dtype=dtype, delta=delta)
@@ -731,6 +870,7 @@ class CategoricalFocalCrossentropy(_BuiltinLoss):
 class SparseCategoricalCrossentropy(_BuiltinLoss):
     _fn = staticmethod(sparse_categorical_crossentropy)
     _params = ("from_logits", "ignore_class")
+    _params_if_set = {"axis": -1}
 
     def __init__(
         self,
@@ -750,11 +890,61 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
             axis=axis,
         )
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        if self.axis != -1:  # Keras 3 leaves `axis` out of the config, losing a non-default one
-            config["axis"] = self.axis
-        return config
+
+
+class CTC(_BuiltinLoss):
+    _fn = staticmethod(ctc)
+
+    def __init__(self, reduction="sum_over_batch_size", name="ctc", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+
+class Dice(_BuiltinLoss):
+    _fn = staticmethod(dice)
+    _params = ("axis",)
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype, axis=axis)
+
+
+class Tversky(_BuiltinLoss):
+    _fn = staticmethod(tversky)
+    _params = ("alpha", "beta", "axis")
+
+    def __init__(
+        self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky", axis=None,
+        dtype=None,
+    ):  # fmt: skip
+        super().__init__(
+            reduction=reduction, name=name, dtype=dtype, alpha=alpha, beta=beta, axis=axis
+        )
+
+
+class Circle(_BuiltinLoss):
+    _fn = staticmethod(circle)
+    _params = ("gamma", "margin", "remove_diagonal")
+
+    def __init__(
+        self, gamma=80.0, margin=0.4, remove_diagonal=True, reduction="sum_over_batch_size",
+        name="circle", dtype=None,
+    ):  # fmt: skip
+        super().__init__(
+            reduction=reduction, name=name, dtype=dtype, gamma=gamma, margin=margin,
+            remove_diagonal=remove_diagonal,
+        )  # fmt: skip
+
+
+class CategoricalGeneralizedCrossEntropy(_BuiltinLoss):
+    _fn = staticmethod(categorical_generalized_cross_entropy)
+    _params = ("q",)
+
+    def __init__(
+        self, q=0.5, reduction="sum_over_batch_size",
+        name="categorical_generalized_cross_entropy", dtype=None,
+    ):  # fmt: skip
+        if not 0 < q < 1:
+            raise ValueError("q must be in the interval (0, 1)")
+        super().__init__(reduction=reduction, name=name, dtype=dtype, q=q)
 
 
 # ------------------------------------------------------------------------- lookup by name
@@ -777,6 +967,11 @@ _FUNCTIONS = (
     hinge,
     squared_hinge,
     categorical_hinge,
+    ctc,
+    dice,
+    tversky,
+    circle,
+    categorical_generalized_cross_entropy,
 )
 _CLASSES = (
     Loss,
@@ -798,6 +993,11 @@ _CLASSES = (
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
     SparseCategoricalCrossentropy,
+    CTC,
+    Dice,
+    Tversky,
+    Circle,
+    CategoricalGeneralizedCrossEntropy,
 )
 
 # Keras 2 / tf.keras spellings of the same functions.

@@ -222,8 +222,11 @@ def test_serialize():
     assert losses.serialize(losses.mse) == "mean_squared_error"
     assert losses.serialize(losses.Huber(delta=2.0)) == {
         "class_name": "Huber",
-        "config": {"name": "huber_loss", "reduction": "sum_over_batch_size"},
+        "config": {"name": "huber_loss", "reduction": "sum_over_batch_size", "delta": 2.0},
     }
+    # Keras 3 omits delta; kerasish writes it when it is not the default, so it survives.
+    assert "delta" not in losses.Huber().get_config()
+    assert losses.deserialize(losses.serialize(losses.Huber(delta=2.0))).delta == 2.0
 
 
 def test_custom_loss_subclass():
@@ -276,3 +279,67 @@ def test_the_sync_detector_detects(no_host_sync):
         torch.ones(1).item()
     with pytest.raises(AssertionError, match="host sync"):
         bool(torch.ones(1))
+
+
+def test_tf_keras_reduction_names():
+    loss = losses.MeanAbsoluteError(reduction=losses.Reduction.SUM)
+    assert loss(t([[1.0], [2.0]]), t([[0.0], [0.0]])).numpy() == pytest.approx(3.0)
+    assert losses.MeanAbsoluteError(reduction=losses.Reduction.AUTO).reduction == "sum_over_batch_size"
+    with pytest.raises(ValueError, match="Invalid Reduction Key: avg"):
+        losses.Reduction.validate("avg")
+
+
+def test_nested_predictions_reach_a_custom_loss():
+    class FirstOfPair(losses.Loss):
+        def call(self, y_true, y_pred):
+            return torch.abs(y_true[0] - y_pred[0]).mean(dim=-1)
+
+    loss = FirstOfPair()(
+        [t([[1.0]]), t([[0.0]])], [t([[3.0]]), np.zeros((1, 1))]
+    )
+    assert loss.numpy() == pytest.approx(2.0)
+
+
+def test_segmentation_and_robust_losses_by_hand():
+    y_true, y_pred = t([[1.0, 0.0], [1.0, 1.0]]), t([[0.5, 0.5], [1.0, 0.0]])
+    # intersection 1.5, sums 3 + 2
+    assert losses.dice(y_true, y_pred).numpy() == pytest.approx(1 - 3.0 / 5.0, abs=1e-6)
+    np.testing.assert_allclose(losses.dice(y_true, y_pred, axis=1).numpy(), [1 - 1 / 2, 1 - 2 / 3], atol=1e-6)
+    # alpha = beta = 0.5 is Dice
+    assert losses.tversky(y_true, y_pred).numpy() == pytest.approx(1 - 3.0 / 5.0, abs=1e-6)
+    cgce = losses.categorical_generalized_cross_entropy(t([1, 0]), t([[0.2, 0.8], [0.25, 0.75]]), q=0.5)
+    np.testing.assert_allclose(cgce.numpy(), [(1 - 0.8**0.5) / 0.5, (1 - 0.25**0.5) / 0.5], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"q must be in the interval \(0, 1\)"):
+        losses.CategoricalGeneralizedCrossEntropy(q=1.5)
+
+
+def test_ctc_checks_ranks():
+    with pytest.raises(ValueError, match="max_length"):
+        losses.ctc(t([1, 2]), torch.zeros(2, 3, 4))
+    with pytest.raises(ValueError, match="num_classes"):
+        losses.ctc(t([[1, 2]]), torch.zeros(2, 3))
+
+
+def test_circle_loss_masks_its_zero_entries():
+    labels = torch.tensor([0, 0, 1, 1])
+    embeddings = torch.nn.functional.normalize(torch.randn(4, 3), dim=1)
+    values = losses.circle(labels, embeddings)
+    assert values.shape == (4,) and values._keras_mask.dtype == torch.bool
+
+
+def test_more_losses_without_host_sync(no_host_sync):
+    y = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    for loss in (losses.Dice(), losses.Tversky(axis=1), losses.Circle()):
+        target = torch.tensor([0, 1]) if isinstance(loss, losses.Circle) else y
+        assert isinstance(loss(target, torch.full((2, 2), 0.5)), torch.Tensor)
+    cgce = losses.CategoricalGeneralizedCrossEntropy()
+    assert isinstance(cgce(torch.tensor([1, 0]), torch.full((2, 2), 0.5)), torch.Tensor)
+
+
+def test_binary_crossentropy_under_autocast_runs_in_float32():
+    y_true, y_pred = t([[1.0, 0.0]]), t([[0.8, 0.4]])
+    plain = losses.BinaryCrossentropy()(y_true, y_pred)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        autocast = losses.BinaryCrossentropy()(y_true, y_pred.to(torch.bfloat16))
+    assert autocast.dtype == torch.float32
+    assert autocast.numpy() == pytest.approx(plain.numpy(), rel=1e-2)

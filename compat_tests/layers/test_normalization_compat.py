@@ -154,14 +154,17 @@ PER_SAMPLE_CASES = [
 
 
 @pytest.mark.parametrize("name, kwargs, shape", PER_SAMPLE_CASES)
-def test_per_sample_normalization_in_a_model(rng, name, kwargs, shape):
+def test_per_sample_normalization_matches_keras(rng, name, kwargs, shape):
+    """Outputs inside a model (same weights), weight names and shapes, configs both ways."""
     import keras
 
-    def build(lib):
+    def build(lib, layer):
         inputs = lib.Input(shape[1:])
-        return lib.Model(inputs, getattr(lib.layers, name)(**kwargs)(inputs))
+        return lib.Model(inputs, layer(inputs))
 
-    reference, ours = build(keras), build(kerasish)
+    reference_layer = getattr(keras.layers, name)(**kwargs)
+    ours_layer = getattr(kerasish.layers, name).from_config(reference_layer.get_config())
+    reference, ours = build(keras, reference_layer), build(kerasish, ours_layer)
     reference.set_weights(_random_weights(rng, reference))
     copy_weights(reference, ours)
     assert_same_structure(reference, ours)
@@ -169,21 +172,14 @@ def test_per_sample_normalization_in_a_model(rng, name, kwargs, shape):
     assert [w.name for w in ours.weights] == [w.name for w in reference.weights]
     x = (rng.standard_normal(shape) * 2 + 0.5).astype("float32")
     assert_same_outputs(reference, ours, x)
-
-
-@pytest.mark.parametrize("name, kwargs, shape", PER_SAMPLE_CASES)
-def test_per_sample_normalization_configs(name, kwargs, shape):
-    import keras
-
-    reference = getattr(keras.layers, name)(**kwargs)
-    ours = getattr(kerasish.layers, name).from_config(reference.get_config())
-    back = getattr(keras.layers, name).from_config(ours.get_config())
-    for layer in (reference, ours, back):
-        layer.build(shape)
-    x = (np.sin(np.arange(np.prod(shape))) * 2).astype("float32").reshape(shape)
-    expected = keras.ops.convert_to_numpy(reference(x))
-    np.testing.assert_allclose(ours(torch.from_numpy(x)).detach().numpy(), expected, atol=1e-5)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(back(x)), expected, atol=1e-5)
+    back = getattr(keras.layers, name).from_config(ours_layer.get_config())
+    back.build(shape)
+    back.set_weights(reference_layer.get_weights())
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(back(x)),
+        ours_layer(torch.from_numpy(x)).detach().numpy(),
+        atol=1e-5,
+    )
 
 
 def test_layer_normalization_state_dict_is_torch_layer_norm(rng):

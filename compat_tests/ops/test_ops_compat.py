@@ -7,6 +7,16 @@ import torch
 
 import kerasish
 
+
+@pytest.fixture(autouse=True)
+def _fresh_sessions():
+    """conftest's fixture without Keras' per-test ``gc.collect()`` (0.4 s each)."""
+    import keras
+
+    keras.backend.clear_session(free_memory=False)
+    kerasish.backend.clear_session()
+    yield
+
 RNG = np.random.default_rng(7)
 F32 = RNG.standard_normal((2, 3, 4)).astype("float32")
 G32 = RNG.standard_normal((2, 3, 4)).astype("float32")

@@ -16,6 +16,7 @@ Saving follows the format of the config being written or read:
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import types
@@ -24,6 +25,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 import torch
 
+from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.layers.base import Layer, is_shape, specs_from_shapes
 from kerasish.ops.core import set_device_hint
 from kerasish.utils import tree
@@ -93,6 +95,16 @@ class Lambda(Layer):
         inputs = args[0] if args else kwargs["inputs"]
         shapes = self.compute_output_shape(tree.map_structure(lambda x: tuple(x.shape), inputs))
         return specs_from_shapes(shapes, self.compute_dtype)
+
+    def _run_on_meta(self, args: tuple, kwargs: dict, size: int) -> Any:
+        try:
+            return super()._run_on_meta(args, kwargs, size)
+        except ValueError:
+            # A function closing over real tensors (a CPU constant) cannot run on meta
+            # tensors; as Keras 3 does, run it once on zeros instead.
+            zeros = functools.partial(_zeros_like_spec, size=size)
+            with torch.no_grad():
+                return self.call(*tree.map_structure(zeros, args), **tree.map_structure(zeros, kwargs))
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self._output_shape is None:
@@ -181,6 +193,15 @@ class Lambda(Layer):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _zeros_like_spec(x: Any, size: int) -> Any:
+    if isinstance(x, KerasTensor):
+        from kerasish import backend
+
+        shape = [size if d is None else d for d in x.shape]
+        return torch.zeros(shape, dtype=backend.torch_dtype(x.dtype))
+    return x
 
 
 def _first_tensor(inputs: Any) -> Optional[torch.Tensor]:

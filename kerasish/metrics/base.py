@@ -74,6 +74,8 @@ class MetricVariable:
             new = torch.full_like(self._value, new)
         elif new.shape != self._value.shape:
             new = new.broadcast_to(self._value.shape).clone()
+        elif new is _unwrap(value):  # never alias the caller's tensor
+            new = new.clone()
         self._value = new
         return self
 

@@ -13,7 +13,6 @@ import builtins
 import math
 from typing import Any, Callable, Optional, Sequence
 
-import numpy as np
 import torch
 
 from kerasish import backend
@@ -655,13 +654,8 @@ def zeros(shape: Any, dtype: Any = None) -> torch.Tensor:
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None) -> torch.Tensor:
-    target = _dtype_or_floatx(dtype)
-    result = torch.empty(_shape_tuple(shape), dtype=target, device=default_device())
-    if isinstance(fill_value, torch.Tensor):
-        return result.copy_(fill_value.to(target).expand_as(result))
-    return result.fill_(fill_value) if not isinstance(fill_value, (list, tuple, np.ndarray)) else result.copy_(
-        to_tensor(fill_value, target, result.device).expand_as(result)
-    )
+    value = to_tensor(fill_value, _dtype_or_floatx(dtype), default_device())
+    return value.expand(_shape_tuple(shape)).clone()
 
 
 def eye(N: int, M: Optional[int] = None, k: int = 0, dtype: Any = None) -> torch.Tensor:  # noqa: N803

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 
 from kerasish import backend
 from kerasish.layers.base import Layer
 from kerasish.ops import dispatch
+from kerasish.utils import tree
 
 
 def _default_name(symbol: str) -> str:
@@ -70,6 +72,12 @@ class TFOpLambda(Layer):
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return None
 
+    def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        # Constant arrays join the KerasTensors on the meta device for shape inference.
+        args = tree.map_structure(_meta_constant, args)
+        kwargs = tree.map_structure(_meta_constant, kwargs)
+        return self._meta_output_spec(args, kwargs)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "function": self.symbol}
 
@@ -100,6 +108,14 @@ class SlicingOpLambda(TFOpLambda):
 
 
 _ELLIPSIS = {"class_name": "__ellipsis__"}
+
+
+def _meta_constant(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(value)
+    if isinstance(value, torch.Tensor) and value.device.type != "meta":
+        return torch.empty_like(value, device="meta")
+    return value
 
 
 def _encode_slices(value: Any) -> Any:

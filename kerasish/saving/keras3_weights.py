@@ -78,8 +78,12 @@ def _walk(layer: Any, path: str, visited: set) -> Iterator[tuple[str, str, list]
 
 
 def _walk_container(items: list, path: str, visited: set) -> Iterator[tuple[str, str, list]]:
+    from kerasish.ops.op_layer import TFOpLambda
+
     used: dict[str, int] = {}
     for item in items:
+        if isinstance(item, TFOpLambda):
+            continue  # a keras.ops call: an Operation, not a Layer, to Keras 3 (no weights)
         if _is_layer(item):
             key = _unique(to_snake_case(type(item).__name__), used)
             yield from _walk(item, _join(path, key), visited)

@@ -174,3 +174,63 @@ def test_plain_torch_submodule_weights_are_counted():
     layer(torch.ones(1, 3))
     assert layer.count_params() == 8
     assert layer(keras.Input(shape=(3,))).shape == (None, 2)
+
+
+# ---------------------------------------------------------------- add_loss / losses
+
+
+class Penalized(Layer):
+    """Adds the mean of its inputs as a loss, as a custom Keras layer would."""
+
+    def call(self, inputs):
+        self.add_loss(inputs.mean())
+        return inputs * 2
+
+
+def test_add_loss_collects_the_latest_call_only():
+    layer = Penalized()
+    layer(torch.ones(2, 3))
+    assert [float(v) for v in layer.losses] == [1.0]
+    layer(torch.full((2, 3), 3.0))
+    assert [float(v) for v in layer.losses] == [3.0]
+    with pytest.raises(ValueError, match="on a tensor input"):
+        layer.add_loss(1.0)
+
+
+def test_model_losses_gather_sublayers_and_shared_layer_calls():
+    shared = Penalized()
+    inputs = keras.Input((3,))
+    x = shared(inputs)
+    x = shared(x)
+    dense = keras.layers.Dense(2, kernel_regularizer="l2")
+    model = keras.Model(inputs, dense(x))
+    assert len(model.losses) == 1  # symbolic calls record nothing; the weight penalty is live
+    model(torch.ones(4, 3))
+    losses = model.losses
+    assert [float(v) for v in losses[:2]] == [1.0, 2.0]  # both calls of the shared layer
+    torch.testing.assert_close(losses[2], 0.01 * dense.kernel.square().sum())
+    model(torch.zeros(4, 3))
+    assert [float(v) for v in model.losses[:2]] == [0.0, 0.0]
+
+
+def test_activity_regularizer_on_any_layer():
+    layer = keras.layers.Dense(2, activity_regularizer="l1", kernel_initializer="ones")
+    out = layer(torch.ones(4, 3))
+    (loss,) = layer.losses
+    torch.testing.assert_close(loss, 0.01 * out.abs().sum() / 4)
+    config = keras.layers.Activation("relu", activity_regularizer="l2").get_config()
+    assert config["activity_regularizer"] == {"class_name": "L2", "config": {"l2": 0.01}}
+    assert keras.layers.Activation.from_config(config).activity_regularizer.l2 == 0.01
+
+
+def test_losses_of_two_models_are_kept_apart():
+    """A GAN-style loop reads both models' losses after calling both."""
+    def build():
+        inputs = keras.Input((3,))
+        return keras.Model(inputs, Penalized()(inputs))
+
+    first, second = build(), build()
+    first(torch.ones(1, 3))
+    second(torch.full((1, 3), 5.0))
+    assert [float(v) for v in first.losses] == [1.0]
+    assert [float(v) for v in second.losses] == [5.0]

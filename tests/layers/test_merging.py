@@ -157,3 +157,46 @@ def test_concatenate_propagates_masks_in_a_graph(rng):
     keep = np.concatenate([ids != 0, np.ones((2, 2), bool)], axis=1)
     expected = np.stack([steps[i][keep[i]].mean(0) for i in range(2)])
     np.testing.assert_allclose(model.predict([ids, more], verbose=0), expected, atol=1e-6)
+
+
+# -------------------------------------------------------------------------------- Dot
+
+
+@pytest.mark.parametrize(
+    "shapes, axes, expected",
+    [
+        ([(2, 5), (2, 5)], 1, lambda a, b: (a * b).sum(-1, keepdims=True)),
+        ([(2, 3, 5), (2, 4, 5)], 2, lambda a, b: np.einsum("bik,bjk->bij", a, b)),
+        ([(2, 3, 5), (2, 3, 4)], (1, 1), lambda a, b: np.einsum("bki,bkj->bij", a, b)),
+        ([(2, 5), (2, 5, 4)], (1, 1), lambda a, b: np.einsum("bk,bkj->bj", a, b)),
+        ([(2, 3, 5), (2, 5)], (-1, -1), lambda a, b: np.einsum("bik,bk->bi", a, b)),
+    ],
+)
+def test_dot_values_and_shapes(rng, shapes, axes, expected):
+    a, b = _arrays(rng, *shapes)
+    out = _eager(layers.Dot(axes), [a, b])
+    np.testing.assert_allclose(out, expected(a, b), atol=1e-5)
+    symbolic = layers.dot([keras.Input(s[1:]) for s in shapes], axes=axes)
+    assert symbolic.shape == (None,) + out.shape[1:]
+
+
+def test_dot_normalize_gives_cosine_similarity(rng):
+    a, b = _arrays(rng, (3, 4), (3, 4))
+    cosine = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
+    np.testing.assert_allclose(_eager(layers.Dot(1, normalize=True), [a, b])[:, 0], cosine, atol=1e-6)
+    zero = _eager(layers.Dot(1, normalize=True), [np.zeros((1, 4), "float32"), b[:1]])
+    assert np.isfinite(zero).all() and zero[0, 0] == 0
+
+
+def test_dot_argument_and_shape_errors():
+    with pytest.raises(TypeError, match="list or an int"):
+        layers.Dot(axes="1")
+    with pytest.raises(ValueError, match="two elements"):
+        layers.Dot(axes=(1, 2, 3))
+    with pytest.raises(ValueError, match=r"axis values 4 \(at axis 1\) != 5 \(at axis 1\)"):
+        layers.dot([keras.Input((4,)), keras.Input((5,))], axes=1)
+    with pytest.raises(ValueError, match="list of 2 inputs"):
+        layers.dot([keras.Input((4,))] * 3, axes=1)
+    config = layers.Dot((1, 2), normalize=True).get_config()
+    assert (config["axes"], config["normalize"]) == ((1, 2), True)
+    assert layers.Dot.from_config(config).get_config() == config

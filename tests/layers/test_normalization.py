@@ -191,3 +191,94 @@ def test_errors():
     layer(keras.Input((4, 3)))
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3"):
         layer(keras.Input((4, 5)))
+
+
+# ------------------------------------------------- Layer, Group and Unit normalization
+
+
+def test_layer_normalization_defaults_and_torch_layout(rng):
+    layer = keras.layers.LayerNormalization()
+    x = torch.from_numpy(rng.standard_normal((4, 3, 6)).astype("float32")) * 3 + 2
+    out = layer(x)
+    assert layer.epsilon == 1e-3
+    assert [w.name for w in layer.weights] == ["gamma", "beta"]
+    assert sorted(layer.state_dict()) == ["bias", "weight"]
+    expected = torch.nn.functional.layer_norm(x, (6,), eps=1e-3)
+    torch.testing.assert_close(out, expected)
+    assert layer.gamma is layer.weight
+
+
+def test_layer_normalization_axes(rng):
+    x = rng.standard_normal((2, 3, 4)).astype("float32")
+    for axis, reduce in [([1, 2], (1, 2)), (1, (1,)), ([-3 + 1], (1,))]:
+        layer = keras.layers.LayerNormalization(axis=axis, center=False, scale=False)
+        mean, var = x.mean(reduce, keepdims=True), x.var(reduce, keepdims=True)
+        np.testing.assert_allclose(
+            layer(torch.from_numpy(x)).numpy(), (x - mean) / np.sqrt(var + 1e-3), atol=1e-5
+        )
+    assert keras.layers.LayerNormalization(axis=[2, 1]).get_config()["axis"] == [2, 1]
+    built = keras.layers.LayerNormalization(axis=[2, 1])
+    built.build((None, 3, 4))
+    assert built.get_config()["axis"] == [1, 2] and built.weights[0].shape == (3, 4)
+    with pytest.raises(ValueError, match=r"Axis 3 is out of bounds for input shape \(None, 3, 4\)"):
+        keras.layers.LayerNormalization(axis=3)(keras.Input((3, 4)))
+    with pytest.raises(TypeError, match="axis"):
+        keras.layers.LayerNormalization(axis="last")
+
+
+def test_layer_normalization_rms_scaling_and_half_inputs(rng):
+    x = torch.from_numpy(rng.standard_normal((3, 5)).astype("float32")) + 1
+    layer = keras.layers.LayerNormalization(rms_scaling=True)
+    out = layer(x)
+    assert [w.name for w in layer.weights] == ["gamma"]
+    torch.testing.assert_close(out, x / torch.sqrt(x.var(-1, keepdim=True, correction=0) + 1e-3))
+    assert layer.get_config()["rms_scaling"] is True
+    assert "rms_scaling" not in keras.layers.LayerNormalization().get_config()  # tf.keras keys
+    half = keras.layers.LayerNormalization()(x.half())
+    assert half.dtype == torch.float16
+
+
+def test_group_normalization(rng):
+    x = torch.from_numpy(rng.standard_normal((2, 5, 6)).astype("float32"))
+    layer = keras.layers.GroupNormalization(groups=3)
+    out = layer(x)
+    grouped = x.numpy().reshape(2, 5, 3, 2)
+    mean, var = grouped.mean((1, 3), keepdims=True), grouped.var((1, 3), keepdims=True)
+    expected = ((grouped - mean) / np.sqrt(var + 1e-3)).reshape(2, 5, 6)
+    np.testing.assert_allclose(out.detach().numpy(), expected, atol=1e-5)
+    assert sorted(layer.state_dict()) == ["bias", "weight"]
+    instance = keras.layers.GroupNormalization(groups=-1)
+    instance.build((None, 4, 6))
+    assert instance.groups == 6
+    with pytest.raises(ValueError, match=r"Number of groups \(4\) must be a multiple"):
+        keras.layers.GroupNormalization(groups=4).build((None, 6))
+    with pytest.raises(ValueError, match="expected a positive integer"):
+        keras.layers.GroupNormalization(groups=0)
+    with pytest.raises(ValueError, match="should have a defined dimension"):
+        keras.layers.GroupNormalization(groups=2)(keras.Input((3, None)))
+
+
+def test_unit_normalization(rng):
+    x = rng.standard_normal((3, 4, 5)).astype("float32")
+    out = keras.layers.UnitNormalization()(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(np.linalg.norm(out, axis=-1), 1, atol=1e-6)
+    both = keras.layers.UnitNormalization(axis=[1, 2])(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(np.sqrt((both**2).sum((1, 2))), 1, atol=1e-6)
+    zeros = keras.layers.UnitNormalization()(torch.zeros(1, 3))
+    assert torch.all(zeros == 0)
+    with pytest.raises(ValueError, match="out of bounds"):
+        keras.layers.UnitNormalization(axis=2).compute_output_shape((None, 3))
+
+
+def test_per_sample_normalizations_keep_masks_and_configs():
+    tokens = keras.Input((4,), dtype="int32")
+    x = keras.layers.Embedding(5, 6, mask_zero=True)(tokens)
+    for layer in (
+        keras.layers.LayerNormalization(),
+        keras.layers.GroupNormalization(groups=2),
+        keras.layers.UnitNormalization(),
+    ):
+        x = layer(x)
+        assert x._keras_mask is not None
+        config = layer.get_config()
+        assert type(layer).from_config(config).get_config()["name"] == config["name"]

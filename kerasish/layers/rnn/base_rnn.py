@@ -408,18 +408,21 @@ def split_inputs(inputs: Sequence[Any], initial_state: Any) -> tuple[Any, Any]:
 
 
 def standardize_mask(mask: Any, inputs: torch.Tensor) -> Optional[torch.Tensor]:
-    """A boolean ``(batch, time)`` mask from what Keras accepts (list, ``(batch, time, 1)``)."""
+    """A boolean mask ``(batch, time, ...)``; the first mask of a list.
+
+    Keras broadcasts any trailing mask axes against each step's output and states (a
+    ``(batch, time, 1)`` mask, or a per-position mask from ``Masking`` before ConvLSTM).
+    """
     if isinstance(mask, (list, tuple)):
         mask = mask[0]
     if mask is None:
         return None
     mask = torch.as_tensor(mask, device=inputs.device)
-    if mask.ndim == 3:
-        mask = mask[..., 0]
-    if tuple(mask.shape) != tuple(inputs.shape[:2]):
+    if mask.ndim < 2 or tuple(mask.shape[:2]) != tuple(inputs.shape[:2]):
         raise ValueError(
-            f"The mask of a recurrent layer must have shape (batch, timesteps) = "
-            f"{tuple(inputs.shape[:2])}; received a mask of shape {tuple(mask.shape)}."
+            f"The mask of a recurrent layer must have shape (batch, timesteps, ...) with "
+            f"(batch, timesteps) = {tuple(inputs.shape[:2])}; received a mask of shape "
+            f"{tuple(mask.shape)}."
         )
     return mask.to(torch.bool)
 

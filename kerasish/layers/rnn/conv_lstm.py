@@ -240,6 +240,16 @@ class ConvLSTM(SelfCell, RNN):
         training: bool,
     ) -> tuple[torch.Tensor, Optional[torch.Tensor], list]:
         batch, steps = inputs.shape[0], inputs.shape[1]
+        if mask is not None and mask.ndim > 2:
+            # A per-position mask (Masking before ConvLSTM): Keras broadcasts it over the
+            # channels of its channels_last steps; here the channel axis comes first.
+            if not self._channels_last:
+                raise NotImplementedError(
+                    f"{type(self).__name__} layer '{self.name}': a mask of shape "
+                    f"{tuple(mask.shape)} (one value per position) with "
+                    "data_format='channels_first' is not supported."
+                )
+            mask = mask.unsqueeze(2)
         # (batch, time, ...) channels-first, time folded into the batch for the input conv.
         x = inputs.movedim(-1, 2) if self._channels_last else inputs
         states = [self._to_channels_first(s) for s in states]

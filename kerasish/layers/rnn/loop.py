@@ -31,8 +31,9 @@ def run(
 ) -> tuple[torch.Tensor, Optional[torch.Tensor], list]:
     """Run ``step(x_t, states) -> (output, new_states)`` over axis 1 of ``inputs``.
 
-    ``mask`` is boolean ``(batch, time)``. Returns the last output, the stacked outputs (only
-    with ``return_sequences``) and the final states.
+    ``mask`` is boolean ``(batch, time, ...)``; axes after time broadcast against the step's
+    output and states. Returns the last output, the stacked outputs (only with
+    ``return_sequences``) and the final states.
     """
     steps = inputs.unbind(1)  # views, no copy; reversed below without flipping the data
     masks = mask.unbind(1) if mask is not None else None
@@ -61,8 +62,8 @@ def run(
 
 
 def _broadcastable(keep: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """The ``(batch,)`` step mask shaped to broadcast against ``like``."""
-    return keep.view(keep.shape + (1,) * (like.ndim - 1))
+    """The step mask ``(batch, ...)`` with trailing axes added to broadcast against ``like``."""
+    return keep.view(keep.shape + (1,) * (like.ndim - keep.ndim))
 
 
 def dropout_masks(

@@ -1,0 +1,91 @@
+"""Running one layer call in its policy's compute dtype.
+
+Keras casts a layer's floating inputs to its compute dtype and reads its float32 variables as
+that dtype inside the call. On torch the same effect comes from casting the inputs and running
+the call under ``torch.autocast`` (matmuls and convolutions take half-precision weights from
+autocast's per-region cache, so each weight is cast once per call, not once per use), then
+casting the floating outputs to the compute dtype, so a layer's output dtype is its policy's as
+in Keras whatever ops it used.
+
+A float32 layer inside a mixed region (a full-precision ``Softmax`` head, or a float32 sublayer
+of a mixed layer) turns autocast off for its call and takes its inputs in float32. A user's own
+``torch.autocast`` around a float32-policy model is left alone: that is torch's tool and works
+as torch documents it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import torch
+
+from kerasish import backend
+from kerasish.mixed_precision import policy as policy_lib
+from kerasish.utils import tree
+
+_AUTOCAST_DEVICES = {"cpu", "cuda", "xpu", "mps", "hpu"}
+
+
+class _Region(threading.local):
+    """The compute dtype of the innermost kerasish mixed call running in this thread."""
+
+    dtype: Any = None
+
+
+_REGION = _Region()
+
+
+def _first_device(args: tuple, kwargs: dict, layer: torch.nn.Module) -> torch.device:
+    for value in tree.flatten((args, kwargs)):
+        if isinstance(value, torch.Tensor):
+            return value.device
+    for tensor in layer.parameters():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def _cast_floats(structure: Any, dtype: torch.dtype) -> Any:
+    def cast(x: Any) -> Any:
+        if isinstance(x, torch.Tensor) and x.is_floating_point() and x.dtype != dtype:
+            return x.to(dtype)
+        return x
+
+    return tree.map_structure(cast, structure)
+
+
+def call_with_policy(layer: Any, args: tuple, kwargs: dict) -> Any:
+    """``layer.call(*args, **kwargs)`` with Keras' dtype policy semantics (see module doc)."""
+    name = layer._dtype
+    compute_name = policy_lib.compute_dtype_of(name)
+    if "float" not in compute_name:  # integer/bool policies: nothing to cast
+        return layer.call(*args, **kwargs)
+    compute = backend.torch_dtype(compute_name)
+    device = _first_device(args, kwargs, layer)
+    if policy_lib.is_mixed(name):
+        if device.type not in _AUTOCAST_DEVICES:
+            # Shape inference on ``meta``: compute as stored, report the compute dtype.
+            return _cast_floats(layer.call(*args, **kwargs), compute)
+        args, kwargs = _cast_floats((args, kwargs), compute)
+        previous = _REGION.dtype
+        _REGION.dtype = compute
+        try:
+            with torch.autocast(device.type, dtype=compute):
+                outputs = layer.call(*args, **kwargs)
+        finally:
+            _REGION.dtype = previous
+        return _cast_floats(outputs, compute)
+    if device.type in _AUTOCAST_DEVICES and _REGION.dtype is None and (
+        torch.is_autocast_enabled(device.type)
+    ):
+        return layer.call(*args, **kwargs)  # the user's own torch.autocast is in charge
+    args, kwargs = _cast_floats((args, kwargs), compute)
+    if _REGION.dtype is None or device.type not in _AUTOCAST_DEVICES:
+        return layer.call(*args, **kwargs)
+    previous = _REGION.dtype
+    _REGION.dtype = None
+    try:
+        with torch.autocast(device.type, enabled=False):
+            return layer.call(*args, **kwargs)
+    finally:
+        _REGION.dtype = previous
