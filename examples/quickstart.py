@@ -2,7 +2,8 @@
 
 Builds it with the Keras API, prints its summary and generated forward, trains it briefly with
 ``compile``/``fit``, fine-tunes it in a plain PyTorch loop (a kerasish model *is* a
-``torch.nn.Module``), and predicts with Keras' ``predict``.
+``torch.nn.Module``), predicts with Keras' ``predict``, then saves it as a Keras 3 ``.keras``
+file and a Keras 2 ``.h5`` file and reloads both.
 
     python examples/quickstart.py [--epochs N]
 """
@@ -10,6 +11,8 @@ Builds it with the Keras API, prints its summary and generated forward, trains i
 from __future__ import annotations
 
 import argparse
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -73,6 +76,14 @@ def main() -> None:
     loss, accuracy = model.evaluate(test_inputs, test_labels, verbose=0)
     predictions = model.predict(test_inputs, verbose=0)
     print(f"held-out accuracy: {accuracy:.3f} (from predict: {np.mean((predictions > 0.5) == test_labels):.3f})")
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ("pair_classifier.keras", "pair_classifier.h5"):
+            path = Path(folder) / name
+            model.save(path)
+            reloaded = keras.models.load_model(path)
+            difference = np.abs(reloaded.predict(test_inputs, verbose=0) - predictions).max()
+            print(f"saved and reloaded {name} ({path.stat().st_size:,} bytes): max |difference| {difference:.1e}")
 
 
 if __name__ == "__main__":

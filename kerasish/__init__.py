@@ -15,17 +15,21 @@ from kerasish import (
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     ops,
     optimizers,
     regularizers,
 )
+from kerasish.devices import device_scope as device
 from kerasish.layers import Input, InputLayer, Layer
+from kerasish.mixed_precision import DTypePolicy
 from kerasish.models import Model, Sequential
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DTypePolicy",
     "Input",
     "InputLayer",
     "Layer",
@@ -36,11 +40,13 @@ __all__ = [
     "callbacks",
     "config",
     "constraints",
+    "device",
     "engine",
     "initializers",
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "ops",
     "optimizers",

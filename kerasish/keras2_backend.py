@@ -293,7 +293,8 @@ def batch_set_value(tuples: Sequence[tuple]) -> None:
 
 def gradients(loss: Any, variables: Any) -> list:
     """Gradients of a computed (eager) ``loss`` with respect to tensors, via torch autograd."""
-    if isinstance(loss, KerasTensor) or any(isinstance(v, KerasTensor) for v in tree.flatten(variables)):
+    symbolic = [v for v in tree.flatten(variables) if isinstance(v, KerasTensor)]
+    if isinstance(loss, KerasTensor) or symbolic:
         raise NotImplementedError(
             "K.gradients on symbolic KerasTensors (Keras 2 graph mode) is not supported by "
             "kerasish: compute the loss eagerly on torch tensors and call K.gradients (or "

@@ -337,3 +337,23 @@ def test_lambda_model_matches_keras():
     np.testing.assert_allclose(
         ours.predict(F32, verbose=0), reference.predict(F32, verbose=0), atol=1e-5, rtol=0
     )
+
+
+def test_reads_keras3_configs_with_operations():
+    """A Keras 3 functional config records ops as nodes; kerasish rebuilds and runs them."""
+    import keras
+
+    ops = keras.ops
+    a, b = keras.Input((3, 4)), keras.Input((3, 4))
+    h = keras.layers.Dense(4)(a)
+    y = ops.einsum("bij,bkj->bik", h, b) * 0.5 - 1.0
+    y = ops.clip(ops.expand_dims(y, -1), -1.0, 1.0)[:, 1:, ..., 0]
+    y = ops.concatenate([ops.softmax(y, axis=-1), ops.abs(y)], axis=-1)
+    picked = ops.one_hot(ops.argmax(y, axis=-1), 6)
+    values, _ = ops.top_k(h, 2)
+    reference = keras.Model([a, b], [y, picked, ops.mean(values, axis=1), ops.logical_not(a > 0)])
+    ours = kerasish.Model.from_config(reference.get_config())
+    ours.set_weights(reference.get_weights())
+    inputs = [F32, G32]
+    for r, e in zip(ours.predict(inputs, verbose=0), reference.predict(inputs, verbose=0)):
+        np.testing.assert_allclose(np.asarray(r, dtype="float32"), np.asarray(e, dtype="float32"), atol=1e-5)

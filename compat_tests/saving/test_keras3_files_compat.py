@@ -192,3 +192,15 @@ def test_kerasish_compiled_model_continues_training_in_keras3(tmp_path):
     expected = ours.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history["loss"][0]
     received = theirs.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history["loss"][0]
     assert received == pytest.approx(expected, abs=1e-5)
+
+
+def test_keras3_lambda_layers_need_safe_mode_off(tmp_path):
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2.0 + 1.0)(keras.layers.Dense(2)(inputs)))
+    _randomize(model, 6)
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        kerasish.models.load_model(tmp_path / "lambda.keras")
+    ours = kerasish.models.load_model(tmp_path / "lambda.keras", safe_mode=False)
+    x = np.random.default_rng(0).normal(size=(2, 3)).astype("float32")
+    _assert_close(model.predict(x, verbose=0), ours.predict(x, verbose=0))

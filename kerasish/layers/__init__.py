@@ -1,5 +1,6 @@
 """Keras layers on torch. ``kerasish.layers.Dense`` and friends."""
 
+from kerasish.layers import experimental  # tf.keras 2.x path: layers.experimental.preprocessing
 from kerasish.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from kerasish.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerasish.layers.base import Layer
@@ -127,8 +128,8 @@ from kerasish.layers.separable_conv import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
+from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
-
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
@@ -239,6 +240,7 @@ __all__ = [
     "TFOpLambda",
     "ThresholdedReLU",
     "TimeDistributed",
+    "TorchModuleWrapper",
     "UnitNormalization",
     "UpSampling1D",
     "UpSampling2D",

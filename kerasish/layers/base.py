@@ -26,10 +26,12 @@ import numpy as np
 import torch
 from torch.func import functional_call
 
-from kerasish import backend, initializers, regularizers
+from kerasish import backend, devices, initializers, regularizers
 from kerasish.graph.keras_tensor import KerasHistory, KerasTensor
 from kerasish.graph.node import Node
 from kerasish.layers.input_spec import assert_input_compatibility
+from kerasish.mixed_precision import autocast as autocast_lib
+from kerasish.mixed_precision import policy as policy_lib
 from kerasish.saving import layouts, registry
 from kerasish.utils import tree
 from kerasish.variables import Variable
@@ -127,7 +129,9 @@ class Layer(torch.nn.Module):
         super().__init__()
         self.training = False
         self._name = name or backend.unique_object_name(self._default_name())
-        self._dtype = backend.standardize_dtype(dtype)
+        # The dtype policy's name ("float32", "mixed_bfloat16"...); None: the global policy.
+        self._dtype = policy_lib.policy_name(dtype)
+        self.autocast = bool(kwargs.get("autocast", True))
         self._trainable = bool(trainable)
         self.built = False
         self.supports_masking = False
@@ -166,15 +170,24 @@ class Layer(torch.nn.Module):
 
     @property
     def dtype(self) -> str:
-        return self._dtype
+        """Keras: an alias of ``variable_dtype`` (float32 under a mixed policy)."""
+        return policy_lib.variable_dtype_of(self._dtype)
 
     @property
     def compute_dtype(self) -> str:
-        return self._dtype
+        return policy_lib.compute_dtype_of(self._dtype)
 
     @property
     def variable_dtype(self) -> str:
-        return self._dtype
+        return policy_lib.variable_dtype_of(self._dtype)
+
+    @property
+    def dtype_policy(self) -> policy_lib.DTypePolicy:
+        return policy_lib.DTypePolicy(self._dtype)
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        self._dtype = policy_lib.policy_name(value)
 
     # ------------------------------------------------------------------ calling
 
@@ -192,7 +205,10 @@ class Layer(torch.nn.Module):
         return self._eager_call(args, kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        outputs = self.call(*args, **kwargs)
+        if policy_lib.MIXED_IN_USE[0] and self.autocast:
+            outputs = autocast_lib.call_with_policy(self, args, kwargs)
+        else:
+            outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
         return outputs
@@ -227,7 +243,9 @@ class Layer(torch.nn.Module):
             tensor = torch.from_numpy(np.asarray(value))
             if tensor.is_floating_point():
                 tensor = tensor.to(backend.torch_dtype(self.compute_dtype))
-            return tensor
+            # Arrays go where the weights are (or will be created).
+            weight = next(iter(self.parameters()), None)
+            return tensor.to(devices.current() if weight is None else weight.device)
         return value
 
     def _move_weights_to(self, first_input: Any) -> None:
@@ -436,6 +454,7 @@ class Layer(torch.nn.Module):
             if layout:
                 value = layout.to_torch(value)
             value = value.contiguous().clone() if value.is_inference() else value.contiguous()
+            value = value.to(devices.current())  # initialized on the CPU: same values anywhere
         attr = self._free_attribute(layout.torch_name if layout else _attr_name(name))
         if trainable:
             self.register_parameter(
@@ -714,7 +733,11 @@ class Layer(torch.nn.Module):
     # ------------------------------------------------------------------ config
 
     def get_config(self) -> dict:
-        config: dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config: dict = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": policy_lib.serialize(self._dtype),
+        }
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         if self.activity_regularizer is not None:

@@ -99,12 +99,15 @@ class Lambda(Layer):
     def _run_on_meta(self, args: tuple, kwargs: dict, size: int) -> Any:
         try:
             return super()._run_on_meta(args, kwargs, size)
-        except ValueError:
+        except ValueError as meta_error:
             # A function closing over real tensors (a CPU constant) cannot run on meta
             # tensors; as Keras 3 does, run it once on zeros instead.
             zeros = functools.partial(_zeros_like_spec, size=size)
-            with torch.no_grad():
-                return self.call(*tree.map_structure(zeros, args), **tree.map_structure(zeros, kwargs))
+            try:
+                with torch.no_grad():
+                    return self.call(*tree.map_structure(zeros, args), **tree.map_structure(zeros, kwargs))
+            except Exception:
+                raise meta_error from meta_error.__cause__
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self._output_shape is None:

@@ -234,5 +234,12 @@ class _inference:
 
 def _to_numpy(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
+        if value.dtype == torch.bfloat16:  # numpy has no bfloat16; Keras returns ml_dtypes'
+            array = value.detach().float().cpu().numpy()
+            try:
+                import ml_dtypes
+            except ImportError:
+                return array
+            return array.astype(ml_dtypes.bfloat16)
         return value.detach().cpu().numpy()
     return value

@@ -15,7 +15,7 @@ TensorFlow symbols take tf.keras' (``tf.math.multiply``, ``tf.__operators__.geti
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import torch
@@ -39,7 +39,7 @@ class TFOpLambda(Layer):
     # Configs keep the first argument's structure as it is (a single tensor is not put in a list).
     _preserve_input_structure_in_config = True
 
-    def __init__(self, function: Any, **kwargs: Any) -> None:
+    def __init__(self, function: Any, arguments: Optional[dict] = None, **kwargs: Any) -> None:
         symbol = function if isinstance(function, str) else dispatch.symbol_of(function)
         op = dispatch.lookup_symbol(symbol)
         if kwargs.get("name") is None:
@@ -48,15 +48,16 @@ class TFOpLambda(Layer):
         super().__init__(**kwargs)
         self.symbol = symbol
         self.function = op
-        self._config_call_signature = dispatch.call_signature(op)
-        self._var_positional = next(
-            (
-                p.name
-                for p in self._config_call_signature.parameters.values()
-                if p.kind is p.VAR_POSITIONAL
-            ),
-            None,
-        )
+        # Arguments fixed when the layer was made (Keras 3 keeps an op's non-tensor arguments,
+        # such as `axis`, in the op's config rather than in the call).
+        self.arguments = dict(arguments or {})
+        signature = dispatch.call_signature(op)
+        self._config_call_signature = signature
+        params = list(signature.parameters.values())
+        self._var_positional = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
+        # A fixed argument that comes first in the signature (einsum's `subscripts`) is
+        # passed by position, ahead of the call's own arguments.
+        self._leading_argument = params[0].name if params and params[0].name in self.arguments else None
         self.built = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -67,6 +68,11 @@ class TFOpLambda(Layer):
     def call(self, *args: Any, **kwargs: Any) -> Any:
         if self._var_positional is not None and self._var_positional in kwargs:
             args = args + tuple(kwargs.pop(self._var_positional))
+        if self.arguments:
+            fixed = dict(self.arguments)
+            if self._leading_argument is not None:
+                args = (fixed.pop(self._leading_argument),) + args
+            kwargs = {**fixed, **kwargs}
         return self.function(*args, **kwargs)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
@@ -79,7 +85,10 @@ class TFOpLambda(Layer):
         return self._meta_output_spec(args, kwargs)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "function": self.symbol}
+        config = {**super().get_config(), "function": self.symbol}
+        if self.arguments:
+            config["arguments"] = self.arguments
+        return config
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: Any = None) -> TFOpLambda:
@@ -104,7 +113,7 @@ class SlicingOpLambda(TFOpLambda):
     def call(self, *args: Any, **kwargs: Any) -> Any:
         args = tuple(_decode_slices(a) for a in args)
         kwargs = {k: _decode_slices(v) for k, v in kwargs.items()}
-        return self.function(*args, **kwargs)
+        return super().call(*args, **kwargs)
 
 
 _ELLIPSIS = {"class_name": "__ellipsis__"}

@@ -75,6 +75,11 @@ def deserialize_layer(config: dict, custom_objects: Optional[dict] = None) -> An
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A layer config must be a dict with 'class_name'. Received: {config!r}")
     config = {**config, "config": config.get("config") or {}}
+    if str(config.get("module") or "").startswith("keras.src.ops."):
+        # A Keras 3 operation recorded in a functional graph (`ops.sum(x)`, `x + y`).
+        from kerasish.ops.keras3_ops import op_layer_from_keras3_config
+
+        return op_layer_from_keras3_config(config)
     try:
         retrieve_class(config, custom_objects)
     except ValueError:
@@ -330,7 +335,10 @@ def functional_from_config(cls: type, config: dict, custom_objects: Optional[dic
 
     inputs = resolve(config["input_layers"])
     outputs = resolve(config["output_layers"])
-    return cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+    model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
+    if config.get("trainable") is False:
+        model.trainable = False
+    return model
 
 
 def _decode_keras3(value: Any, tensor_from) -> Any:

@@ -68,6 +68,11 @@ class Trainer:
         if unknown:
             raise ValueError(f"Invalid keyword argument(s) in `compile()`: {sorted(unknown)}.")
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.optimizer is not None and self._dtype == "mixed_float16":
+            from kerasish.mixed_precision import LossScaleOptimizer
+
+            if not isinstance(self.optimizer, LossScaleOptimizer):
+                self.optimizer = LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self._compile_config = {
             "optimizer": optimizer,
             "loss": loss,
@@ -161,7 +166,7 @@ class Trainer:
         loss = self.compiled_loss(y, y_pred, sample_weight, self._regularization())
         for tensor in self._trainable_tensors:
             tensor.grad = None
-        loss.backward()
+        self.optimizer.scale_loss(loss).backward()
         self.optimizer.apply([t.grad for t in self._trainable_tensors], self._trainable_tensors)
         if self._constrained:
             with torch.no_grad():

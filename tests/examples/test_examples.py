@@ -23,6 +23,9 @@ def test_quickstart(capsys):
     assert "def forward(self, left, right, training = None):" in out
     accuracy = float(out.rsplit("held-out accuracy:", 1)[1].split()[0])
     assert accuracy > 0.8
+    for name in ("pair_classifier.keras", "pair_classifier.h5"):
+        difference = float(out.split(f"saved and reloaded {name}", 1)[1].split("difference|")[1].split()[0])
+        assert difference < 1e-6
 
 
 def test_siamese_vision(capsys):

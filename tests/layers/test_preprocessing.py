@@ -121,3 +121,11 @@ def test_resizing_crop_to_aspect_ratio_keeps_the_centre():
     x[:, :, 2:6] = 1.0  # a centred 4x4 square of ones
     out = layers.Resizing(2, 2, crop_to_aspect_ratio=True)(x)
     np.testing.assert_allclose(out.numpy(), 1.0)
+
+
+def test_tf_keras_experimental_paths():
+    from kerasish.layers.experimental import preprocessing
+
+    assert preprocessing.Rescaling is layers.Rescaling
+    assert preprocessing.Normalization is layers.Normalization
+    assert keras.layers.experimental.EinsumDense is layers.EinsumDense

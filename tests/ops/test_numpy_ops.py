@@ -9,7 +9,7 @@ from kerasish import ops
 RNG = np.random.default_rng(3)
 X = RNG.standard_normal((2, 3, 4)).astype("float32")
 Y = RNG.standard_normal((2, 3, 4)).astype("float32")
-I = RNG.integers(-4, 5, (2, 3, 4)).astype("int32")
+INTS = RNG.integers(-4, 5, (2, 3, 4)).astype("int32")
 
 
 def _np(t):
@@ -34,7 +34,7 @@ CASES = {
         lambda: ops.take_along_axis(X, np.argsort(X, axis=2), axis=2),
         lambda: np.take_along_axis(X, np.argsort(X, axis=2), axis=2),
     ),
-    "count_nonzero-axis": (lambda: ops.count_nonzero(I, axis=1), lambda: np.count_nonzero(I, axis=1)),
+    "count_nonzero-axis": (lambda: ops.count_nonzero(INTS, axis=1), lambda: np.count_nonzero(INTS, axis=1)),
     "pad-int": (lambda: ops.pad(X, 1), lambda: np.pad(X, 1)),
     "pad-edge": (
         lambda: ops.pad(X, ((0, 0), (1, 1), (2, 2)), mode="edge"),

@@ -184,3 +184,29 @@ def test_op_layer_shape_inference_keeps_dtypes_and_unknown_dims():
     assert counted.dtype == "int32"
     first = tokens[:, 0]
     assert first.shape == (None,) and first.dtype == "int32"
+
+
+def test_reads_keras3_operation_nodes():
+    def tensor(layer, shape=(None, 3)):
+        return {"class_name": "__keras_tensor__", "config": {"shape": shape, "dtype": "float32", "keras_history": [layer, 0, 0]}}
+
+    config = {
+        "name": "functional",
+        "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [None, 3], "dtype": "float32", "name": "input_layer"}, "name": "input_layer", "inbound_nodes": []},
+            {"module": "keras.src.ops.numpy", "class_name": "Einsum", "config": {"name": "einsum", "subscripts": "bi,bj->bij"}, "name": "einsum", "inbound_nodes": [{"args": [tensor("input_layer"), tensor("input_layer")], "kwargs": {}}]},
+            {"module": "keras.src.ops.numpy", "class_name": "Sum", "config": {"name": "sum", "axis": 1, "keepdims": False}, "name": "sum", "inbound_nodes": [{"args": [tensor("einsum", (None, 3, 3))], "kwargs": {}}]},
+            {"module": "keras.src.ops.numpy", "class_name": "GetItem", "config": {"name": "get_item"}, "name": "get_item", "inbound_nodes": [{"args": [tensor("sum"), [{"class_name": "__slice__", "config": {"start": None, "stop": None, "step": None}}, {"class_name": "__slice__", "config": {"start": 1, "stop": None, "step": None}}]], "kwargs": {}}]},
+            {"module": "keras.src.ops.numpy", "class_name": "Multiply", "config": {"name": "multiply"}, "name": "multiply", "inbound_nodes": [{"args": [tensor("get_item", (None, 2)), 2.0], "kwargs": {}}]},
+        ],
+        "input_layers": [["input_layer", 0, 0]],
+        "output_layers": [["multiply", 0, 0]],
+    }
+    model = keras.Model.from_config(config)
+    x = torch.randn(4, 3)
+    torch.testing.assert_close(model(x), (x * x.sum(1, keepdim=True))[:, 1:] * 2.0)
+    einsum = model.get_layer("einsum")
+    assert einsum.get_config()["arguments"] == {"subscripts": "bi,bj->bij"}
+    torch.testing.assert_close(_round_trip(model)(x), model(x))
+    with pytest.raises(ValueError, match="Keras 3 operation 'NoSuchOp'"):
+        keras.Model.from_config({**config, "layers": config["layers"][:1] + [{"module": "keras.src.ops.numpy", "class_name": "NoSuchOp", "config": {}, "name": "x", "inbound_nodes": []}]})

@@ -319,3 +319,15 @@ def test_corrupt_and_incomplete_h5_files(tmp_path):
         f.attrs["layer_names"] = [b"dense"]
     with pytest.raises(ValueError, match="Corrupt weights file: layer 'dense'"):
         model.load_weights(tmp_path / "missing.h5")
+
+
+@pytest.mark.parametrize("name", ["lambda.h5", "lambda.keras"])
+def test_lambda_bytecode_loads_only_with_safe_mode_off(tmp_path, rng, name):
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, L.Lambda(lambda t: t * 2.0 + 1.0)(L.Dense(2)(inputs)))
+    model.save(tmp_path / name)
+    with pytest.raises(ValueError, match="safe_mode=False"):
+        keras.models.load_model(tmp_path / name)
+    loaded = keras.models.load_model(tmp_path / name, safe_mode=False)
+    x = rng.normal(size=(2, 3)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)

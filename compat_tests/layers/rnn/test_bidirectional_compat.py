@@ -85,3 +85,21 @@ def test_explicit_backward_layer_and_config(rng):
     clone = kerasish.layers.Bidirectional.from_config(config)
     assert type(clone.backward_layer).__name__ == "GRU"
     assert clone.forward_layer.name == reference.layers[1].forward_layer.name
+
+
+def test_stateful_bidirectional(rng):
+    import keras
+
+    def build(lib):
+        inputs = lib.Input(batch_shape=(2, STEPS, FEATURES))
+        layer = lib.layers.Bidirectional(lib.layers.GRU(3, stateful=True, return_sequences=True))
+        return lib.Model(inputs, layer(inputs))
+
+    reference, ours = build(keras), build(kerasish)
+    copy_weights(reference, ours)
+    batches = [rng.standard_normal((2, STEPS, FEATURES)).astype("float32") for _ in range(2)]
+    for x in batches:
+        assert_same_outputs(reference, ours, x)
+    reference.layers[1].reset_states()
+    ours.layers[1].reset_states()
+    assert_same_outputs(reference, ours, batches[1])

@@ -69,3 +69,22 @@ def test_masked_conv_lstm_in_a_model(rng):
     x = rng.standard_normal((2, STEPS, 5, 5, 2)).astype("float32")
     x[0, 1] = 0.0  # a fully zero step: masked
     np.testing.assert_allclose(ours.predict(x, verbose=0), reference.predict(x, verbose=0), atol=1e-5)
+
+
+def test_stateful_conv_lstm(rng):
+    import keras
+
+    def build(lib):
+        inputs = lib.Input(batch_shape=(2, STEPS, 4, 4, 2))
+        return lib.Model(inputs, lib.layers.ConvLSTM2D(3, 2, padding="same", stateful=True)(inputs))
+
+    reference, ours = build(keras), build(kerasish)
+    ours.set_weights(reference.get_weights())
+    batches = [rng.standard_normal((2, STEPS, 4, 4, 2)).astype("float32") for _ in range(2)]
+    for x in batches:
+        np.testing.assert_allclose(ours.predict(x, verbose=0), reference.predict(x, verbose=0), atol=1e-5)
+    reference.layers[1].reset_states()
+    ours.layers[1].reset_states()
+    np.testing.assert_allclose(
+        ours.predict(batches[1], verbose=0), reference.predict(batches[1], verbose=0), atol=1e-5
+    )

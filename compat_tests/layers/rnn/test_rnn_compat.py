@@ -107,3 +107,21 @@ def test_cell_config_from_keras(rng):
     ours.build(x.shape)
     ours.set_weights(reference.get_weights())
     assert abs(ours(x).detach().numpy() - expected).max() < 1e-5
+
+
+@pytest.mark.parametrize("kind", ["gru", "user"])
+def test_stateful_rnn_with_cells(rng, kind):
+    import keras
+
+    def build(lib):
+        inputs = lib.Input(batch_shape=(2, STEPS, FEATURES))
+        return lib.Model(inputs, lib.layers.RNN(_cells(lib, kind), stateful=True)(inputs))
+
+    reference, ours = build(keras), build(kerasish)
+    copy_weights(reference, ours)
+    batches = [rng.standard_normal((2, STEPS, FEATURES)).astype("float32") for _ in range(2)]
+    for x in batches:
+        assert_same_outputs(reference, ours, x)
+    reference.layers[1].reset_states()
+    ours.layers[1].reset_states()
+    assert_same_outputs(reference, ours, batches[1])

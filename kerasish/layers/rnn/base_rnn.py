@@ -232,6 +232,9 @@ class RNN(Layer):
     ) -> Any:
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state = split_inputs(inputs, initial_state)
+        # Built layers skip Layer.__call__'s checks; a wrong shape deserves the layer's name
+        # rather than a matmul error from inside the loop (shapes only: no device sync).
+        self._check_input_spec(inputs)
         if training is None:
             training = self.training
         inputs = self._cast_inputs(inputs)

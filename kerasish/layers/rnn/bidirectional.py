@@ -70,6 +70,10 @@ class Bidirectional(Layer):
             if hasattr(sublayer, "zero_output_for_mask"):
                 sublayer.zero_output_for_mask = sublayer.return_sequences
         self.merge_mode = merge_mode
+        if self._batch_input_shape is None:
+            # `Bidirectional(LSTM(..., input_shape=...))` first in a Sequential, as tf.keras
+            # allowed: the wrapped layer's input shape is the model's.
+            self._batch_input_shape = layer._batch_input_shape
         self.stateful = layer.stateful
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state

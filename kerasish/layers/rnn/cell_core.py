@@ -28,9 +28,6 @@ from kerasish.saving import layouts
 TANH = (activations.tanh, torch.tanh)
 SIGMOID = (activations.sigmoid, torch.sigmoid)
 
-# (last output, full sequence or None, final states)
-SequenceResult = "tuple[torch.Tensor, Optional[torch.Tensor], list]"
-
 
 class CellCore:
     """Mixin for ``Layer`` subclasses; the gate-specific parts live in the subclasses."""
@@ -38,8 +35,10 @@ class CellCore:
     GATES = 1
     # torch's parameter-name suffix: "" for cells (torch.nn.LSTMCell), "_l0" for layers.
     _suffix = ""
-    # Count of per-gate dropout masks on the inputs/state (None: one mask for all gates).
+    # Count of per-gate dropout masks on the state (None: one mask for all gates).
     _recurrent_mask_count: Optional[int] = None
+    # The torch parameter holding the Keras bias (GRU: "biases", both rows).
+    _bias_base = "bias_ih"
 
     # ----------------------------------------------------------------- arguments
 
@@ -172,8 +171,6 @@ class CellCore:
         if not self.use_bias:
             return None
         return self._keras_view("bias", self._bias_base)
-
-    _bias_base = "bias_ih"
 
     def _input_bias(self) -> Optional[torch.Tensor]:
         return self._torch_param("bias_ih") if self.use_bias else None

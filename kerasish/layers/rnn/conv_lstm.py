@@ -307,10 +307,6 @@ class ConvLSTM(SelfCell, RNN):
 
         return step
 
-    def _cast_inputs(self, inputs: torch.Tensor) -> torch.Tensor:
-        dtype = self.weight_ih.dtype
-        return inputs if inputs.dtype == dtype else inputs.to(dtype)
-
     # ------------------------------------------------------------------- shapes
 
     def compute_output_shape(self, input_shape: Any) -> Any:

@@ -68,7 +68,7 @@ class SimpleRNNCore(CellCore):
                 self.use_bias,  # has_biases
                 1,  # num_layers
                 0.0,  # dropout between layers
-                self.training,
+                torch.is_grad_enabled(),  # train: keep what backward needs (cuDNN)
                 False,  # bidirectional
                 True,  # batch_first
             )

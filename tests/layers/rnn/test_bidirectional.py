@@ -167,3 +167,9 @@ def test_config_round_trip():
     clone = Bidirectional.from_config(config)
     assert clone.merge_mode == "ave" and clone.forward_layer.name == "forward_lstm"
     assert clone.get_config() == config
+
+
+def test_wrapped_layer_input_shape_starts_a_sequential(rng):
+    model = keras.Sequential([Bidirectional(LSTM(UNITS, input_shape=(STEPS, FEATURES))), Dense(1)])
+    assert model.output_shape == (None, 1)
+    assert model.predict(_x(rng).numpy(), verbose=0).shape == (2, 1)

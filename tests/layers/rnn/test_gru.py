@@ -359,3 +359,11 @@ def test_keras2_arguments_and_errors():
         GRU(2)(keras.Input(shape=(5,)))
     with pytest.raises(ValueError, match="batch size must be static"):
         GRU(2, stateful=True)(keras.Input(shape=(STEPS, FEATURES)))
+
+
+def test_eager_calls_of_a_built_layer_check_the_input_shape(rng):
+    layer = _built()
+    with pytest.raises(ValueError, match=r'"gru".*axis -1.*value 3.*\(2, 6, 5\)'):
+        layer(torch.zeros(2, STEPS, 5))
+    with pytest.raises(ValueError, match=r'"gru".*ndim=3.*\(2, 6\)'):
+        layer(torch.zeros(2, STEPS))

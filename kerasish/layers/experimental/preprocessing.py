@@ -1,0 +1,5 @@
+"""tf.keras 2.x's ``keras.layers.experimental.preprocessing``: the same classes under the old path."""
+
+from kerasish.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
+
+__all__ = ["CenterCrop", "Normalization", "Rescaling", "Resizing"]
