@@ -74,10 +74,14 @@ class Node:
         return tree.map_structure(_shape_of, self.outputs)
 
     def iterate_inbound(self) -> Iterator[tuple[Any, int, int, KerasTensor]]:
-        """The tensors of the call's first argument, as Keras lists a node's inbound tensors."""
+        """The tensors passed to the call, as Keras lists a node's inbound tensors: every
+        argument, but not the masks the framework added on the caller's behalf."""
         if self.is_input:
             return
-        for x in tree.flatten(self.input_tensors):
+        kwargs = self.call_kwargs
+        if getattr(self, "mask_from_framework", False):
+            kwargs = {key: value for key, value in kwargs.items() if key != "mask"}
+        for x in tree.flatten((self.call_args, kwargs)):
             if not isinstance(x, KerasTensor):
                 continue
             layer, node_index, tensor_index = x._keras_history

@@ -25,6 +25,25 @@ from kerasish.training import data as data_adapter
 from kerasish.utils import tree
 
 
+class _ForwardOnAccess:
+    """``model.forward`` before lowering: reading the attribute lowers the model.
+
+    ``torch.compile(model)`` reads ``model.forward`` when it wraps the model, outside any
+    trace, so a model compiled before its first call is lowered then; lowering during the trace
+    would hit torch.fx, which dynamo does not trace (a graph break, an error with
+    ``fullgraph=True``). Afterwards the generated forward sits in the instance ``__dict__`` and
+    this descriptor is not consulted again until the graph changes.
+    """
+
+    def __get__(self, model: Any, owner: Any = None) -> Any:
+        if model is None:
+            return self
+        if "_lowered" not in model.__dict__ or not getattr(model, "_graph_ready", True):
+            return types.MethodType(Functional._unlowered_forward, model)
+        model._ensure_lowered()
+        return model.__dict__["forward"]
+
+
 class Functional(Model):
     def __init__(
         self,
@@ -115,12 +134,17 @@ class Functional(Model):
         if self._lowered is None:
             self._lowered = lowering.lower(self)
             self.forward = types.MethodType(self._lowered.function, self)
+            # Nested models too: their lowering (torch.fx) must not happen inside a trace.
+            for layer in self._module_names:
+                if isinstance(layer, Functional) and getattr(layer, "_graph_ready", True):
+                    layer._ensure_lowered()
         return self._lowered
 
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        # Replaced on the instance by the generated forward at first use.
+    def _unlowered_forward(self, *args: Any, **kwargs: Any) -> Any:
         self._ensure_lowered()
         return self.forward(*args, **kwargs)
+
+    forward = _ForwardOnAccess()
 
     def forward_source(self) -> str:
         """The Python source of the generated ``forward``."""

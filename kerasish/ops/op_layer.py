@@ -75,9 +75,6 @@ class TFOpLambda(Layer):
             kwargs = {**fixed, **kwargs}
         return self.function(*args, **kwargs)
 
-    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        return None
-
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         # Constant arrays join the KerasTensors on the meta device for shape inference.
         args = tree.map_structure(_meta_constant, args)

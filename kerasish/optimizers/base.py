@@ -154,12 +154,13 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> Any:
-        """A Python float, or the schedule's current value (a tensor) as in Keras 3."""
+        """The current value: a ``LearningRateHandle`` (a float that can ``assign``), or the
+        schedule's current value (a tensor) as in Keras 3."""
         lr = self._learning_rate
         if isinstance(lr, schedules_module.LearningRateSchedule):
             return lr(self._iterations)
         if isinstance(lr, torch.Tensor):
-            return float(lr.item())
+            return LearningRateHandle(lr.item(), self)
         return lr()
 
     @learning_rate.setter
@@ -602,6 +603,27 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class LearningRateHandle(float):
+    """What ``optimizer.lr``/``optimizer.learning_rate`` read as: the value, as a float, that
+    remembers its optimizer. Keras 2 code changes the rate with ``K.set_value(optimizer.lr, v)``
+    (or tf.keras' ``optimizer.lr.assign(v)``), which needs an object to write through; a plain
+    float could not. Arithmetic, ``float()`` and comparisons see an ordinary float."""
+
+    def __new__(cls, value: float, owner: Any) -> LearningRateHandle:
+        handle = super().__new__(cls, value)
+        handle._owner = owner
+        return handle
+
+    def assign(self, value: Any) -> None:
+        self._owner.learning_rate = value
+
+    def numpy(self) -> np.ndarray:
+        return np.float32(self)
+
+    def __reduce__(self) -> tuple:
+        return (float, (float(self),))
 
 
 def _as_float(value: Any) -> float:

@@ -180,11 +180,12 @@ def functional_config(model: Any) -> dict:
         for node in layer._inbound_nodes:
             if id(node) not in member_nodes or node.is_input:
                 continue
-            kwargs = {
-                key: value
-                for key, value in node.call_kwargs.items()
-                if not (key == "mask" and getattr(node, "mask_from_framework", False))
-            }
+            # Masks the framework filled in (`mask`, MultiHeadAttention's `<arg>_mask`) are
+            # derived again when the call is replayed, as in Keras 3.
+            framework = set(getattr(node, "framework_kwargs", ()))
+            if getattr(node, "mask_from_framework", False):
+                framework.add("mask")
+            kwargs = {key: value for key, value in node.call_kwargs.items() if key not in framework}
             inbound.append(
                 {
                     "args": _jsonable_structure(tree.map_structure(keras_tensor, list(node.call_args))),

@@ -1,0 +1,52 @@
+"""``keras.utils``: data helpers, dataset builders, image I/O, and the serialization helpers
+Keras re-exports here.
+
+``kerasish.utils.tree`` is imported by the layer base class while kerasish is still loading, so
+the public names below are resolved on first use rather than imported here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_PUBLIC = {
+    "to_categorical": "kerasish.utils.numerical",
+    "normalize": "kerasish.utils.numerical",
+    "pad_sequences": "kerasish.utils.sequence_utils",
+    "get_file": "kerasish.utils.file_utils",
+    "PyDataset": "kerasish.utils.py_dataset",
+    "Sequence": "kerasish.utils.py_dataset",
+    "load_img": "kerasish.utils.image_utils",
+    "img_to_array": "kerasish.utils.image_utils",
+    "array_to_img": "kerasish.utils.image_utils",
+    "save_img": "kerasish.utils.image_utils",
+    "image_dataset_from_directory": "kerasish.utils.image_dataset",
+    "timeseries_dataset_from_array": "kerasish.utils.timeseries_dataset",
+    "text_dataset_from_directory": "kerasish.utils.text_dataset",
+    "set_random_seed": "kerasish.utils.random_seed",
+    "Progbar": "kerasish.training.progbar",
+    "plot_model": "kerasish.utils.generic_utils",
+    "model_to_dot": "kerasish.utils.generic_utils",
+    "CustomObjectScope": "kerasish.saving.registry",
+    "custom_object_scope": "kerasish.saving.registry",
+    "get_custom_objects": "kerasish.saving.registry",
+    "get_registered_name": "kerasish.saving.registry",
+    "get_registered_object": "kerasish.saving.registry",
+    "register_keras_serializable": "kerasish.saving.registry",
+    "serialize_keras_object": "kerasish.saving.serialization",
+    "deserialize_keras_object": "kerasish.saving.serialization",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kerasish.utils' has no attribute '{name}'")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_PUBLIC))

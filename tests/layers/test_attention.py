@@ -171,3 +171,15 @@ def test_attention_concat_mode_and_tf_keras_causal_flag():
     assert [tuple(w.shape) for w in layer.get_weights()] == [()]
     torch.testing.assert_close(out[:, 0], query[:, 0])  # the first step sees only itself
     assert layer.get_config()["causal"] is True
+
+
+@pytest.mark.parametrize("filename", ["model.keras", "model.h5"])
+def test_masked_attention_model_survives_saving(tmp_path, filename):
+    tokens = keras.Input((6,), dtype="int32")
+    x = L.Embedding(10, 8, mask_zero=True)(tokens)
+    model = keras.Model(tokens, L.MultiHeadAttention(num_heads=2, key_dim=4)(x, x))
+    path = str(tmp_path / filename)
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    data = np.array([[1, 2, 3, 0, 0, 0], [4, 0, 0, 0, 0, 0]])
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), model.predict(data, verbose=0), atol=1e-6)

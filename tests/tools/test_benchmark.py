@@ -23,6 +23,15 @@ def bench():
     sys.modules.pop(spec.name, None)
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Timings are not asserted; one thread keeps a busy 2-core CI box from thrashing."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def tiny(bench):
     return bench.Sizes(

@@ -1,0 +1,79 @@
+"""Keras' pretrained image models (``keras.applications``), built from kerasish layers.
+
+Each family is a module with its builders, ``preprocess_input`` and ``decode_predictions``
+(``kerasish.applications.resnet.preprocess_input``); the builders are also here at the top.
+Layer names, order, shapes and parameter counts are Keras', so Keras' weight files load.
+``weights="imagenet"`` reads Keras' file from the Keras cache folder (see ``weight_files``).
+"""
+
+from kerasish.applications import (
+    densenet,
+    efficientnet,
+    imagenet_utils,
+    inception_v3,
+    mobilenet,
+    mobilenet_v2,
+    resnet,
+    resnet50,
+    resnet_v2,
+    vgg16,
+    vgg19,
+    xception,
+)
+from kerasish.applications.densenet import DenseNet121, DenseNet169, DenseNet201
+from kerasish.applications.efficientnet import (
+    EfficientNetB0,
+    EfficientNetB1,
+    EfficientNetB2,
+    EfficientNetB3,
+    EfficientNetB4,
+    EfficientNetB5,
+    EfficientNetB6,
+    EfficientNetB7,
+)
+from kerasish.applications.inception_v3 import InceptionV3
+from kerasish.applications.mobilenet import MobileNet
+from kerasish.applications.mobilenet_v2 import MobileNetV2
+from kerasish.applications.resnet import ResNet50, ResNet101, ResNet152
+from kerasish.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
+from kerasish.applications.vgg16 import VGG16
+from kerasish.applications.vgg19 import VGG19
+from kerasish.applications.xception import Xception
+
+__all__ = [
+    "DenseNet121",
+    "DenseNet169",
+    "DenseNet201",
+    "EfficientNetB0",
+    "EfficientNetB1",
+    "EfficientNetB2",
+    "EfficientNetB3",
+    "EfficientNetB4",
+    "EfficientNetB5",
+    "EfficientNetB6",
+    "EfficientNetB7",
+    "InceptionV3",
+    "MobileNet",
+    "MobileNetV2",
+    "ResNet101",
+    "ResNet101V2",
+    "ResNet152",
+    "ResNet152V2",
+    "ResNet50",
+    "ResNet50V2",
+    "VGG16",
+    "VGG19",
+    "Xception",
+    "densenet",
+    "efficientnet",
+    "imagenet_utils",
+    "inception_v3",
+    "mobilenet",
+    "mobilenet_v2",
+    "resnet",
+    "resnet50",
+    "resnet_v2",
+    "vgg16",
+    "vgg19",
+    "xception",
+]

@@ -1,0 +1,18 @@
+"""``keras.utils.set_random_seed``: one call seeds Python, NumPy and torch."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+
+def set_random_seed(seed: int) -> None:
+    if not isinstance(seed, int):
+        raise ValueError(
+            f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})"
+        )
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
