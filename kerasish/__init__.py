@@ -10,6 +10,7 @@ from kerasish import (
     callbacks,
     config,
     constraints,
+    datasets,
     engine,
     initializers,
     layers,
@@ -19,12 +20,19 @@ from kerasish import (
     models,
     ops,
     optimizers,
+    preprocessing,
     regularizers,
+    utils,
 )
+from kerasish.compat import install_as_keras
 from kerasish.devices import device_scope as device
 from kerasish.layers import Input, InputLayer, Layer
 from kerasish.mixed_precision import DTypePolicy
 from kerasish.models import Model, Sequential
+
+from kerasish.legacy import interfaces as _legacy_interfaces
+
+_legacy_interfaces.install()  # Keras 1 argument names, as Keras 2.2.5 accepted them
 
 __version__ = "0.1.0"
 
@@ -40,9 +48,11 @@ __all__ = [
     "callbacks",
     "config",
     "constraints",
+    "datasets",
     "device",
     "engine",
     "initializers",
+    "install_as_keras",
     "layers",
     "losses",
     "metrics",
@@ -50,5 +60,7 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "preprocessing",
     "regularizers",
+    "utils",
 ]

@@ -65,8 +65,35 @@ def standardize_data_format(data_format: str | None) -> str:
 
 
 def clear_session() -> None:
-    """Restart layer auto-naming, so the next Dense is ``dense`` again."""
+    """Restart layer auto-naming, so the next Dense is ``dense`` again, and forget a learning
+    phase fixed by ``set_learning_phase`` (Keras 2 reset it with the graph)."""
     _NAME_UIDS.clear()
+    from kerasish import keras2_backend
+
+    keras2_backend._LEARNING_PHASE[0] = None
+
+
+def backend() -> str:
+    """The backend's name, as Keras 3 on torch reports it."""
+    return "torch"
+
+
+def cast_to_floatx(x):
+    """A NumPy array (or scalar) cast to ``floatx()``."""
+    import numpy as np
+
+    return np.asarray(x, dtype=_FLOATX)
+
+
+def image_dim_ordering() -> str:
+    """Keras 1/2.0's name for the data format: ``'tf'`` (channels_last) or ``'th'``."""
+    return "th" if _IMAGE_DATA_FORMAT == "channels_first" else "tf"
+
+
+def set_image_dim_ordering(dim_ordering: str) -> None:
+    if dim_ordering not in {"tf", "th"}:
+        raise ValueError("Unknown dim_ordering:", dim_ordering)
+    set_image_data_format("channels_first" if dim_ordering == "th" else "channels_last")
 
 
 def to_snake_case(name: str) -> str:

@@ -30,9 +30,18 @@ ORIGINS = {
 
 
 def keras_cache_dir() -> Path:
-    """``$KERAS_HOME`` or ``~/.keras``, as Keras' ``get_file`` chooses it."""
+    """Keras' cache folder: ``$KERAS_HOME``, else ``~/.keras``; ``/tmp/.keras`` if unwritable.
+
+    Keras reads ``KERAS_HOME`` once, when it is imported; kerasish reads it at each call.
+    """
     home = os.environ.get("KERAS_HOME")
-    return Path(home) if home else Path(os.path.expanduser("~")) / ".keras"
+    if home is None:
+        base = os.path.expanduser("~")
+        home = os.path.join(base if os.access(base, os.W_OK) else "/tmp", ".keras")
+    folder = os.path.expanduser(home)
+    if os.path.isdir(folder) and not os.access(folder, os.W_OK):
+        folder = os.path.join("/tmp", ".keras")  # as Keras' get_file falls back
+    return Path(folder)
 
 
 def cached_file(file_name: str, family: str) -> Path:

@@ -132,6 +132,7 @@ class Layer(torch.nn.Module):
         # The dtype policy's name ("float32", "mixed_bfloat16"...); None: the global policy.
         self._dtype = policy_lib.policy_name(dtype)
         self.autocast = bool(kwargs.get("autocast", True))
+        self._casts_inputs = False  # set by a graph call on inputs of another float dtype
         self._trainable = bool(trainable)
         self.built = False
         self.supports_masking = False
@@ -205,7 +206,7 @@ class Layer(torch.nn.Module):
         return self._eager_call(args, kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        if policy_lib.MIXED_IN_USE[0] and self.autocast:
+        if self._casts_inputs or (policy_lib.MIXED_IN_USE[0] and autocast_lib.applies(self)):
             outputs = autocast_lib.call_with_policy(self, args, kwargs)
         else:
             outputs = self.call(*args, **kwargs)
@@ -275,6 +276,7 @@ class Layer(torch.nn.Module):
             kwargs["mask"] = input_masks
             mask_from_framework = True
         self._check_input_spec(inputs)
+        autocast_lib.note_symbolic_inputs(self, args, kwargs)
         self._maybe_build(_shape_structure(inputs))
         outputs = self.compute_output_spec(*args, **kwargs)
         flat_outputs = tree.flatten(outputs)

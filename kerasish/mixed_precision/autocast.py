@@ -7,10 +7,11 @@ autocast's per-region cache, so each weight is cast once per call, not once per 
 casting the floating outputs to the compute dtype, so a layer's output dtype is its policy's as
 in Keras whatever ops it used.
 
-A float32 layer inside a mixed region (a full-precision ``Softmax`` head, or a float32 sublayer
-of a mixed layer) turns autocast off for its call and takes its inputs in float32. A user's own
-``torch.autocast`` around a float32-policy model is left alone: that is torch's tool and works
-as torch documents it.
+A float32 layer that Keras would hand half-precision inputs, i.e. one whose graph inputs have
+another float dtype (a full-precision ``Softmax`` head after mixed layers), or one called inside
+a mixed layer's call, takes its inputs in its compute dtype with autocast off. Any other layer
+is left alone, so whether a layer casts depends on the model, never on what else ran in the
+process; a user's own ``torch.autocast`` around a float32-policy model works as torch documents.
 """
 
 from __future__ import annotations
@@ -34,6 +35,24 @@ class _Region(threading.local):
 
 
 _REGION = _Region()
+
+
+def applies(layer: Any) -> bool:
+    """Whether ``layer``'s call needs ``call_with_policy`` (checked once a mixed layer exists)."""
+    return layer.autocast and (policy_lib.is_mixed(layer._dtype) or _REGION.dtype is not None)
+
+
+def note_symbolic_inputs(layer: Any, args: tuple, kwargs: dict) -> None:
+    """Mark a non-mixed float layer whose graph inputs have another float dtype (Keras casts
+    them to the layer's compute dtype)."""
+    compute = layer.compute_dtype
+    if not layer.autocast or "float" not in compute or policy_lib.is_mixed(layer._dtype):
+        return
+    for value in tree.flatten((args, kwargs)):
+        dtype = getattr(value, "dtype", None)
+        if isinstance(dtype, str) and "float" in dtype and dtype != compute:
+            layer._casts_inputs = True
+            return
 
 
 def _first_device(args: tuple, kwargs: dict, layer: torch.nn.Module) -> torch.device:
@@ -75,7 +94,7 @@ def call_with_policy(layer: Any, args: tuple, kwargs: dict) -> Any:
         finally:
             _REGION.dtype = previous
         return _cast_floats(outputs, compute)
-    if device.type in _AUTOCAST_DEVICES and _REGION.dtype is None and (
+    if _REGION.dtype is None and device.type in _AUTOCAST_DEVICES and (
         torch.is_autocast_enabled(device.type)
     ):
         return layer.call(*args, **kwargs)  # the user's own torch.autocast is in charge

@@ -45,6 +45,11 @@ def python_identifier(name: str, taken: set) -> str:
     return candidate
 
 
+def recorded_training(outer: Any, recorded: bool) -> Any:
+    """``training`` for a layer call that recorded its own value, as Keras 3 resolves it."""
+    return recorded if outer is None else outer
+
+
 def lower(model: Any) -> LoweredForward:
     """Generate ``forward(self, <inputs>, training=None)`` for a Functional ``model``."""
     graph = torch.fx.Graph()
@@ -85,8 +90,15 @@ def lower(model: Any) -> LoweredForward:
         target = model._module_names[layer]
         args = tree.map_structure(value_of, node.call_args)
         kwargs = tree.map_structure(value_of, node.call_kwargs)
-        if layer._call_accepts_training and "training" not in kwargs:
-            kwargs["training"] = training
+        if layer._call_accepts_training:
+            if "training" not in kwargs:
+                kwargs["training"] = training
+            elif isinstance(kwargs["training"], bool):
+                # A value recorded at graph-building time (Keras 3 configs record False on
+                # Dropout calls) holds only while the model's own call leaves training unset.
+                kwargs["training"] = graph.call_function(
+                    recorded_training, (training, kwargs["training"])
+                )
         result = graph.call_module(target, tuple(args), kwargs)
         paths = tree.leaf_paths(node.outputs)
         for tensor, path in zip(node.flat_outputs, paths):

@@ -12,7 +12,7 @@ import torch
 
 from kerasish.layers.base import Layer
 from kerasish.training import data as data_adapter
-from kerasish.training.trainer import Trainer
+from kerasish.training.trainer import Trainer, phase_mode
 from kerasish.utils import tree
 
 
@@ -223,7 +223,7 @@ class _inference:
 
     def __enter__(self):
         self.was_training = self.model.training
-        self.model.eval()
+        self.model.train(phase_mode(False))
         self.grad = torch.inference_mode()
         self.grad.__enter__()
 

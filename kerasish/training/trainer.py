@@ -36,6 +36,16 @@ class MetricLogs(Mapping):
         return len(self._metrics)
 
 
+def phase_mode(default: bool) -> bool:
+    """Train (True) or inference mode: ``default``, unless Keras 2's ``K.set_learning_phase``
+    fixed the phase for everything (0: inference even in ``fit``; 1: training even in
+    ``predict``)."""
+    from kerasish.keras2_backend import global_learning_phase
+
+    phase = global_learning_phase()
+    return default if phase is None else bool(phase)
+
+
 def _floats(logs: Mapping) -> dict:
     return {key: float(value) for key, value in logs.items()}
 
@@ -126,8 +136,9 @@ class Trainer:
 
     # ----------------------------------------------------------------- one step
 
-    def _outputs_as_list(self, x: list) -> list:
-        y_pred = self._forward(*x) if len(x) > 1 else self._forward(x[0])
+    def _outputs_as_list(self, x: list, training: bool) -> list:
+        kwargs = {"training": training} if self._call_accepts_training else {}
+        y_pred = self._forward(*x, **kwargs)
         flat = tree.flatten(y_pred)
         if self.compiled_loss is None:
             names = getattr(self, "output_names", None) or (
@@ -158,7 +169,7 @@ class Trainer:
         return collect() if collect is not None else []
 
     def _train_step(self, x: list, y: list, sample_weight: Optional[list]) -> None:
-        y_pred = self._outputs_as_list(x)
+        y_pred = self._outputs_as_list(x, training=True)
         if self.compiled_loss is not None and len(y) != len(y_pred):
             raise ValueError(
                 f"The model has {len(y_pred)} outputs, but the targets have {len(y)} arrays."
@@ -176,7 +187,7 @@ class Trainer:
             self.compiled_metrics.update_state(y, [p.detach() for p in y_pred], sample_weight)
 
     def _test_step(self, x: list, y: list, sample_weight: Optional[list]) -> None:
-        y_pred = self._outputs_as_list(x)
+        y_pred = self._outputs_as_list(x, training=False)
         self.compiled_loss(y, y_pred, sample_weight, self._regularization())
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
 
@@ -323,7 +334,7 @@ class Trainer:
         epoch_logs: dict = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
-            self.train()
+            self.train(phase_mode(True))
             callback_list.on_epoch_begin(epoch)
             logs = MetricLogs(self.metrics)
             step = -1
@@ -356,7 +367,7 @@ class Trainer:
     def _evaluate_adapter(self, adapter: data_adapters.DataAdapter, callback_list: Any) -> dict:
         self.reset_metrics()
         was_training = self.training
-        self.eval()
+        self.train(phase_mode(False))
         logs: Mapping = {}
         try:
             with torch.no_grad():
@@ -423,7 +434,7 @@ class Trainer:
         if self.__dict__.get("_trainable_tensors") is None:
             self._prepare_step_state()
         was_training = self.training
-        self.train()
+        self.train(phase_mode(True))
         try:
             for bx, by, bw in _single_batch(adapter):
                 self._train_step(bx, by, bw)
@@ -444,7 +455,7 @@ class Trainer:
             self.reset_metrics()
         adapter = self._adapter(x, y, sample_weight, None, None, False)
         was_training = self.training
-        self.eval()
+        self.train(phase_mode(False))
         try:
             with torch.no_grad():
                 for bx, by, bw in _single_batch(adapter):

@@ -60,3 +60,11 @@ def test_torch_compile_matches():
     compiled = torch.compile(model, backend="eager")
     for a, b in zip(compiled(x), model(x)):
         assert torch.allclose(a, b)
+
+
+def test_recorded_training_value_yields_to_the_callers():
+    inp = keras.Input(shape=(200,))
+    model = keras.Model(inp, L.Dropout(0.5)(inp, training=False))
+    x = torch.ones(2, 200)
+    assert torch.equal(model(x), x)  # the recorded value holds when the caller says nothing
+    assert not torch.equal(model(x, training=True), x)  # Keras 3: the caller's value wins
