@@ -4,6 +4,10 @@
 # multi-GB CUDA build, while torch==2.13.0 is the CPU wheel this machine keeps on disk.
 set -euo pipefail
 cd "$(dirname "$0")"
+# Graphviz's `dot` draws plot_model's pictures (its test renders a PNG); Debian's package.
+if [ "$(id -u)" = 0 ]; then
+    command -v dot > /dev/null || (apt-get update -qq && apt-get install -y -qq graphviz > /dev/null)
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet "torch==2.13.0"

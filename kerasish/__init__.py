@@ -6,6 +6,7 @@ autograd. Every model is also a plain ``torch.nn.Module``.
 
 from kerasish import (
     activations,
+    applications,
     backend,
     callbacks,
     config,
@@ -27,10 +28,9 @@ from kerasish import (
 from kerasish.compat import install_as_keras
 from kerasish.devices import device_scope as device
 from kerasish.layers import Input, InputLayer, Layer
+from kerasish.legacy import interfaces as _legacy_interfaces
 from kerasish.mixed_precision import DTypePolicy
 from kerasish.models import Model, Sequential
-
-from kerasish.legacy import interfaces as _legacy_interfaces
 
 _legacy_interfaces.install()  # Keras 1 argument names, as Keras 2.2.5 accepted them
 
@@ -44,6 +44,7 @@ __all__ = [
     "Model",
     "Sequential",
     "activations",
+    "applications",
     "backend",
     "callbacks",
     "config",

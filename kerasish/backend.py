@@ -73,6 +73,13 @@ def clear_session() -> None:
     keras2_backend._LEARNING_PHASE[0] = None
 
 
+def get_uid(prefix: str = "") -> int:
+    """1, 2, 3... per prefix (Keras 2 custom layers name themselves with it); shares the
+    auto-naming counters, so ``clear_session()`` restarts it."""
+    _NAME_UIDS[prefix] += 1
+    return _NAME_UIDS[prefix]
+
+
 def backend() -> str:
     """The backend's name, as Keras 3 on torch reports it."""
     return "torch"

@@ -244,6 +244,13 @@ _ALIASES = {
     "IdentityInitializer": Identity,
 }
 
+# Keras' lowercase spellings as attributes (`initializers.he_normal(seed=1)`), as in Keras 3.
+zeros, ones, constant = Zeros, Ones, Constant
+random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
+variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+
 
 def get(identifier: Any) -> Initializer:
     if isinstance(identifier, Initializer):

@@ -53,6 +53,9 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+# Keras' lowercase spellings (`regularizers.l2(0.01)`), the same classes as in Keras 3.
+l1, l2, l1_l2 = L1, L2, L1L2
+
 _BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 

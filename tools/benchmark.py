@@ -656,13 +656,19 @@ def target_cell(row: Row) -> str:
     return f"{target.describe()}: {verdict}"
 
 
+def spread_cell(row: Row) -> str:
+    """The widest (max - min) / median of the row's ways: how far to trust a 5% verdict."""
+    spreads = [(max(t) - min(t)) / statistics.median(t) for t in row.times.values() if t]
+    return f"{max(spreads):.0%}" if spreads else "n/a"
+
+
 def markdown_table(rows: list[Row]) -> str:
     header = ["workload", *(LABELS[i] for i in IMPLS),
-              *(f"{LABELS[a]} / {LABELS[b]}" for a, b in RATIOS), "target"]
+              *(f"{LABELS[a]} / {LABELS[b]}" for a, b in RATIOS), "spread", "target"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [row.workload.name, *(cell(row, impl) for impl in IMPLS),
-                 *(ratio(row, a, b)[1] for a, b in RATIOS), target_cell(row)]
+                 *(ratio(row, a, b)[1] for a, b in RATIOS), spread_cell(row), target_cell(row)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -716,9 +722,10 @@ def report(rows: list[Row], env: dict[str, str], sizes: Sizes, repeats: int,
     out += [f"- {key}: {value}" for key, value in env.items()]
     out += [
         f"- load average (1/5/15 min): {load[0]} at start, {load[1]} at end",
-        f"- sizes: {sizes}",
+        f"- sizes: {', '.join(f'{k}={v}' for k, v in sizes.__dict__.items())}",
         f"- {repeats} interleaved rounds after one warm-up per way; medians; ratios are of "
-        f"medians, lower is better, printed only for strictly alternating runs",
+        f"medians, lower is better, printed only for strictly alternating runs; spread is the "
+        f"widest (max - min) / median among the row's ways",
         "",
         markdown_table(rows),
         "",

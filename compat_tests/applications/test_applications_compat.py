@@ -26,8 +26,10 @@ DEFAULT = [
 ]
 SLOW = [
     ("ResNet50", {"input_shape": (32, 32, 3), "classes": 7}),
-    ("ResNet101", {"include_top": False, "input_shape": (32, 32, 3), "pooling": "avg"}),
-    ("ResNet152", {"include_top": False, "input_shape": (32, 32, 3), "pooling": "max"}),
+    # Outputs of ~200 after 33 / 50 residual additions: Keras and kerasish are each ~3e-4 from
+    # a float64 evaluation of the same weights, so these two compare at 2e-3.
+    ("ResNet101", {"include_top": False, "input_shape": (32, 32, 3), "pooling": "avg"}, 2e-3),
+    ("ResNet152", {"include_top": False, "input_shape": (32, 32, 3), "pooling": "max"}, 2e-3),
     ("ResNet50V2", {"input_shape": (32, 32, 3), "classes": 5}),
     ("VGG16", {"include_top": False, "input_shape": (32, 32, 3), "pooling": "max"}),
     ("VGG19", {"input_shape": (32, 32, 3), "classes": 5}),
@@ -83,13 +85,13 @@ def _assert_same_model(reference, ours, inputs, atol=1e-4):
     np.testing.assert_allclose(received, expected, atol=atol, rtol=1e-5)
 
 
-def _side_by_side(name, kwargs, tmp_path, rng):
+def _side_by_side(name, kwargs, tmp_path, rng, atol=1e-4):
     reference = _keras_reference(name, kwargs, rng)
     path = str(tmp_path / f"{name}.weights.h5")
     reference.save_weights(path)
     ours = getattr(applications, name)(weights=path, **kwargs)
     images = (rng.random((2,) + kwargs["input_shape"]) * 255).astype("float32")
-    _assert_same_model(reference, ours, images)
+    _assert_same_model(reference, ours, images, atol)
     return reference, ours
 
 
@@ -99,9 +101,9 @@ def test_application_matches_keras(name, kwargs, tmp_path, rng):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, kwargs", SLOW, ids=[case[0] for case in SLOW])
-def test_larger_application_matches_keras(name, kwargs, tmp_path, rng):
-    _side_by_side(name, kwargs, tmp_path, rng)
+@pytest.mark.parametrize("case", SLOW, ids=[f"{case[0]}-{i}" for i, case in enumerate(SLOW)])
+def test_larger_application_matches_keras(case, tmp_path, rng):
+    _side_by_side(*case[:2], tmp_path, rng, *case[2:])
 
 
 def _write_keras2_weights(reference, path) -> None:

@@ -130,3 +130,36 @@ def test_loss_scale_optimizer_matches_keras():
         assert int(m_opt.iterations) == int(keras.ops.convert_to_numpy(k_opt.iterations))
     loss = torch.tensor(1.5)
     assert float(m_opt.scale_loss(loss)) == float(keras.ops.convert_to_numpy(k_opt.scale_loss(loss)))
+
+
+def test_a_kerasish_mixed_model_file_loads_in_keras(rng, tmp_path):
+    kerasish.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = _mlp(kerasish, head_dtype="float32")
+    kerasish.mixed_precision.set_global_policy(None)
+    path = str(tmp_path / "mixed.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert [layer.dtype_policy.name for layer in loaded.layers[1:]] == [
+        layer.dtype_policy.name for layer in model.layers[1:]
+    ]
+    x = rng.random((6, 8), dtype=np.float32)
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=BF16_ATOL, rtol=0
+    )
+
+
+def test_a_keras_mixed_model_file_loads_in_kerasish(rng, tmp_path):
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    model = _mlp(keras, head_dtype="float32")
+    keras.mixed_precision.set_global_policy("float32")
+    path = str(tmp_path / "mixed.keras")
+    model.save(path)
+    loaded = kerasish.models.load_model(path)
+    assert [layer.dtype_policy.name for layer in loaded.layers[1:]] == [
+        layer.dtype_policy.name for layer in model.layers[1:]
+    ]
+    assert loaded.output.dtype == "float32" and loaded.layers[1].compute_dtype == "bfloat16"
+    x = rng.random((6, 8), dtype=np.float32)
+    np.testing.assert_allclose(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=BF16_ATOL, rtol=0
+    )

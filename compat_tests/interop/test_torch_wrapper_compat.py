@@ -86,3 +86,18 @@ def test_config_keys_match_keras():
     )
     for got, want in zip(restored.module.state_dict().values(), k_wrapped.module.state_dict().values()):
         torch.testing.assert_close(got, want.cpu())
+
+
+def test_per_layer_stores_are_interchangeable_with_keras():
+    _, _, k_wrapped, m_wrapped = _pair()
+    with torch.no_grad():
+        for param in k_wrapped.module.parameters():
+            param.add_(0.5)
+    k_store: dict = {}
+    k_wrapped.save_own_variables(k_store)
+    m_wrapped.load_own_variables(k_store)
+    m_store: dict = {}
+    m_wrapped.save_own_variables(m_store)
+    assert sorted(m_store) == sorted(k_store)
+    for key in k_store:
+        np.testing.assert_array_equal(m_store[key], np.asarray(k_store[key]))

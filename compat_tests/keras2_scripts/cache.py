@@ -12,7 +12,7 @@ import numpy as np
 def _ragged(rows: list) -> np.ndarray:
     array = np.empty(len(rows), dtype=object)
     for i, row in enumerate(rows):
-        array[i] = list(row)
+        array[i] = [int(v) for v in row]  # Python ints, as the real files hold
     return array
 
 

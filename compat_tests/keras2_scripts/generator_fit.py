@@ -7,7 +7,6 @@ from __future__ import print_function
 import math
 
 import numpy as np
-import keras
 from keras.datasets import mnist
 from keras.models import Sequential
 from keras.layers import Conv2D, Dense, Flatten, MaxPooling2D

@@ -45,7 +45,6 @@ KERAS2_PATHS: dict[str, tuple] = {
     "engine.network": ("kerasish.models",),
     "engine.saving": ("kerasish.saving", "kerasish.models"),
     "engine.input_spec": ("kerasish.layers.input_spec",),
-    "utils.vis_utils": ("kerasish.utils.generic_utils",),
     "utils.layer_utils": ("kerasish.utils",),
     "backend.tensorflow_backend": ("kerasish.backend",),
     "backend.common": ("kerasish.backend",),
@@ -56,6 +55,8 @@ KERAS2_PATHS: dict[str, tuple] = {
     "metrics.metrics": ("kerasish.metrics",),
     "losses.losses": ("kerasish.losses",),
 }
+# TensorFlow packages that exist only to reach a Keras alias below them.
+_TENSORFLOW_PACKAGES = ("tensorflow", "tensorflow.python")
 # Keras 2 names that kerasish spells differently.
 RENAMED = {"Network": ("kerasish.models.functional", "Functional")}
 
@@ -150,8 +151,8 @@ class _AliasLoader(importlib.abc.Loader):
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         if self.missing is not None:
             raise ModuleNotFoundError(self.missing)
-        if spec.name == "tensorflow":
-            return TensorFlowStub()
+        if spec.name in _TENSORFLOW_PACKAGES:
+            return TensorFlowStub(spec.name)
         return AliasModule(spec.name, self.targets)
 
     def exec_module(self, module: types.ModuleType) -> None:
@@ -162,7 +163,7 @@ class KerasAliasFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         parts = alias_parts(fullname)
         if parts is None:
-            if fullname == "tensorflow":
+            if fullname in _TENSORFLOW_PACKAGES:
                 return _spec(fullname, _AliasLoader(None))
             if fullname.startswith("tensorflow."):
                 feature = fullname[len("tensorflow.") :]

@@ -27,16 +27,20 @@ def missing_feature_message(name: str) -> str:
 
 class TensorFlowStub(types.ModuleType):
     def __init__(self, name: str = "tensorflow") -> None:
+        """``tensorflow`` itself, or ``tensorflow.python`` (old code imported
+        ``tensorflow.python.keras``)."""
         super().__init__(name, "kerasish's stand-in for TensorFlow: only tf.keras is provided.")
         self.__path__: list = []  # a package, so `import tensorflow.keras.layers` is resolved
-        self.__version__ = VERSION
+        if name == "tensorflow":
+            self.__version__ = VERSION
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(f"module 'tensorflow' has no attribute '{name}'")
+            raise AttributeError(f"module '{self.__name__}' has no attribute '{name}'")
         if name == "keras":
-            return importlib.import_module("tensorflow.keras")
-        raise TensorFlowFeatureError(missing_feature_message(name))
+            return importlib.import_module(f"{self.__name__}.keras")
+        feature = f"{self.__name__}.{name}".replace("tensorflow.", "", 1)
+        raise TensorFlowFeatureError(missing_feature_message(feature))
 
     def __dir__(self) -> list:
         return ["__version__", "keras"]

@@ -6,7 +6,8 @@ decorated: ``Dense(output_dim=10, init="uniform")`` becomes ``Dense(units=10,
 kernel_initializer="uniform")`` and warns "Update your `Dense` call to the Keras 2 API: ...".
 Names Keras 2.2.5 had already dropped are not accepted. The warning category is
 ``Keras2APIWarning``: a ``UserWarning`` as in Keras 2, and a ``DeprecationWarning`` so that
-deprecation filters see it.
+deprecation filters see it. The wrapped constructors also take NumPy integers where they
+take ints, as Keras 2 and tf.keras did (Keras 3 refuses ``Dense(np.int64(5))``).
 """
 
 from __future__ import annotations
@@ -363,6 +364,9 @@ def _wrap_init(cls: type, conversions: list, values: Optional[dict], preprocesso
         # Positional Keras 1 forms (Conv2D(32, 3, 3)) only for the class itself: a subclass
         # passing its own positional arguments up means them in Keras 2's order.
         own = type(self).__init__ is __init__
+        # Keras 2 and tf.keras took NumPy integers (`Dense(np.max(y) + 1)`) as ints.
+        args = tuple(int(a) if isinstance(a, np.integer) else a for a in args)
+        kwargs = {k: int(v) if isinstance(v, np.integer) else v for k, v in kwargs.items()}
         full, kwargs = convert(
             cls.__name__,
             (self, *args),

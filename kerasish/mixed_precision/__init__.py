@@ -6,7 +6,6 @@ compute in bfloat16 (``mixed_float16``: float16, with loss scaling in ``fit``); 
 runs in its compute dtype.
 """
 
-from kerasish.mixed_precision.loss_scale_optimizer import LossScaleOptimizer
 from kerasish.mixed_precision.policy import (
     DTypePolicy,
     FloatDTypePolicy,
@@ -14,6 +13,7 @@ from kerasish.mixed_precision.policy import (
     global_policy,
     set_global_policy,
 )
+from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
 
 # Keras 3 spellings of the same functions.
 dtype_policy = global_policy

@@ -13,6 +13,7 @@ from kerasish.optimizers.adamw import AdamW
 from kerasish.optimizers.base import Optimizer
 from kerasish.optimizers.ftrl import Ftrl
 from kerasish.optimizers.lion import Lion
+from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from kerasish.optimizers.nadam import Nadam
 from kerasish.optimizers.rmsprop import RMSprop
 from kerasish.optimizers.serialization import deserialize, get, serialize
@@ -27,6 +28,7 @@ __all__ = [
     "Adamax",
     "Ftrl",
     "Lion",
+    "LossScaleOptimizer",
     "Nadam",
     "Optimizer",
     "RMSprop",

@@ -18,6 +18,7 @@ from kerasish.optimizers.adamw import AdamW
 from kerasish.optimizers.base import Optimizer
 from kerasish.optimizers.ftrl import Ftrl
 from kerasish.optimizers.lion import Lion
+from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from kerasish.optimizers.nadam import Nadam
 from kerasish.optimizers.rmsprop import RMSprop
 from kerasish.optimizers.sgd import SGD
@@ -25,7 +26,9 @@ from kerasish.saving import registry
 
 _BUILTIN = {
     cls.__name__.lower(): cls
-    for cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion)
+    for cls in (
+        SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, LossScaleOptimizer
+    )
 }
 _BUILTIN.update(
     {
@@ -33,6 +36,7 @@ _BUILTIN.update(
         "experimentaladagrad": Adagrad,
         "experimentaladadelta": Adadelta,
         "experimentalsgd": SGD,
+        "lossscaleoptimizerv3": LossScaleOptimizer,  # tf.keras 2.11+
     }
 )
 # Keras 3 optimizers that kerasish does not provide: a clear error instead of "unknown".
@@ -40,8 +44,6 @@ _NOT_IMPLEMENTED = {
     "adafactor": "Adafactor",
     "lamb": "Lamb",
     "muon": "Muon",
-    "lossscaleoptimizer": "LossScaleOptimizer",
-    "lossscaleoptimizerv3": "LossScaleOptimizer",
     "multioptimizer": "MultiOptimizer",
     "schedulefreeadamw": "ScheduleFreeAdamW",
 }

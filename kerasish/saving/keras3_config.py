@@ -94,8 +94,12 @@ def _layer_config(class_name: str, config: dict) -> dict:
 
 
 def dtype_policy(dtype: Any) -> Any:
-    if dtype is None or isinstance(dtype, dict):
-        return dtype
+    if isinstance(dtype, dict):
+        if dtype.get("class_name") not in {"Policy", "DTypePolicy", "FloatDTypePolicy"}:
+            return dtype
+        dtype = (dtype.get("config") or {}).get("name")  # tf.keras' mixed precision Policy
+    if dtype is None:
+        return None
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": str(dtype)}, "registered_name": None}
 
 
@@ -137,7 +141,7 @@ def _sequential_config(model: Any) -> dict:
     config: dict = {
         "name": model.name,
         "trainable": model.trainable,
-        "dtype": dtype_policy(model.dtype),
+        "dtype": dtype_policy(model.dtype_policy.name),
         "layers": [serialize_layer(layer) for layer in layers],
     }
     if model.inputs:

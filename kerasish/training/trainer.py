@@ -169,7 +169,8 @@ class Trainer:
         return collect() if collect is not None else []
 
     def _train_step(self, x: list, y: list, sample_weight: Optional[list]) -> None:
-        y_pred = self._outputs_as_list(x, training=True)
+        # The mode fit/train_on_batch set: True, unless K.set_learning_phase(0) fixed it.
+        y_pred = self._outputs_as_list(x, training=self.training)
         if self.compiled_loss is not None and len(y) != len(y_pred):
             raise ValueError(
                 f"The model has {len(y_pred)} outputs, but the targets have {len(y)} arrays."
@@ -187,7 +188,7 @@ class Trainer:
             self.compiled_metrics.update_state(y, [p.detach() for p in y_pred], sample_weight)
 
     def _test_step(self, x: list, y: list, sample_weight: Optional[list]) -> None:
-        y_pred = self._outputs_as_list(x, training=False)
+        y_pred = self._outputs_as_list(x, training=self.training)  # see _train_step
         self.compiled_loss(y, y_pred, sample_weight, self._regularization())
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
 

@@ -25,6 +25,10 @@ _PUBLIC = {
     "timeseries_dataset_from_array": "kerasish.utils.timeseries_dataset",
     "text_dataset_from_directory": "kerasish.utils.text_dataset",
     "set_random_seed": "kerasish.utils.random_seed",
+    "pack_x_y_sample_weight": "kerasish.utils.xy_packing",
+    "unpack_x_y_sample_weight": "kerasish.utils.xy_packing",
+    "clear_session": "kerasish.backend",
+    "standardize_dtype": "kerasish.backend",
     "Progbar": "kerasish.training.progbar",
     "plot_model": "kerasish.utils.generic_utils",
     "model_to_dot": "kerasish.utils.generic_utils",
@@ -41,7 +45,13 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
+# Keras 2 module paths, importable and reachable as attributes (``keras.utils.np_utils``).
+_SUBMODULES = {"np_utils", "generic_utils", "data_utils", "vis_utils"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"kerasish.utils.{name}")
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'kerasish.utils' has no attribute '{name}'")

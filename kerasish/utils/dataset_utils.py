@@ -28,7 +28,7 @@ class BatchDataset(PyDataset):
         self,
         num_samples: int,
         batch_size: Optional[int],
-        make_batch: Callable[[np.ndarray], Any],
+        make_batch: Callable[..., Any],
         shuffle: bool = False,
         seed: Optional[int] = None,
         order: Optional[np.ndarray] = None,

@@ -1,9 +1,6 @@
-"""Keras 2's ``keras.utils.generic_utils`` module path, and the model-plotting entry points
-that kerasish does not provide."""
+"""Keras 2's ``keras.utils.generic_utils`` module path (and the model-plotting entry points)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from kerasish.saving.registry import (
     CustomObjectScope,
@@ -15,6 +12,7 @@ from kerasish.saving.registry import (
 )
 from kerasish.saving.serialization import deserialize_keras_object, serialize_keras_object
 from kerasish.training.progbar import Progbar
+from kerasish.utils.model_visualization import model_to_dot, plot_model
 
 __all__ = [
     "CustomObjectScope",
@@ -30,16 +28,3 @@ __all__ = [
     "serialize_keras_object",
 ]
 
-
-def plot_model(model: Any, *args: Any, **kwargs: Any) -> None:
-    raise NotImplementedError(
-        "keras.utils.plot_model is not supported by kerasish (it needs pydot and graphviz); "
-        "use model.summary() or model.forward_source() instead."
-    )
-
-
-def model_to_dot(model: Any, *args: Any, **kwargs: Any) -> None:
-    raise NotImplementedError(
-        "keras.utils.model_to_dot is not supported by kerasish (it needs pydot and graphviz); "
-        "use model.summary() or model.forward_source() instead."
-    )

@@ -51,9 +51,8 @@ def test_unfrozen_base_updates_batch_norm_statistics(rng):
     model = keras.Model(base.inputs, keras.layers.Dense(2)(base.output))
     model.compile(optimizer="sgd", loss="mse")
     first_bn = base.get_layer("batch_normalization")
-    before = first_bn.moving_mean.numpy().copy() if hasattr(first_bn, "moving_mean") else None
     before = first_bn.get_weights()[1].copy()  # scale=False: beta, moving_mean, moving_variance
-    model.fit(rng.random((4, 75, 75, 3)).astype("float32"), np.zeros((4, 2), "float32"), verbose=0)
+    model.fit(rng.random((2, 75, 75, 3)).astype("float32"), np.zeros((2, 2), "float32"), verbose=0)
     assert not np.allclose(first_bn.get_weights()[1], before)
 
 

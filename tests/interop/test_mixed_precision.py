@@ -194,6 +194,20 @@ def test_a_users_autocast_still_applies_to_float32_models():
         assert model(torch.rand(4, 8)).dtype == torch.bfloat16
 
 
+def test_float32_layers_cast_nothing_unless_their_graph_says_so():
+    """Casting depends on the model, not on whether mixed layers exist elsewhere."""
+    keras.layers.Dense(1, dtype="mixed_bfloat16")
+    model = _mlp()
+    model.to(torch.float64)  # torch's way to run a module in float64 keeps working
+    assert model(torch.rand(2, 8, dtype=torch.float64)).dtype == torch.float64
+    assert not any(layer._casts_inputs for layer in model.layers)
+    # A float32 layer fed float16 by the graph casts, as Keras does.
+    inputs = keras.Input((8,), dtype="float16")
+    dense = keras.layers.Dense(2)
+    assert keras.Model(inputs, dense(inputs))(torch.rand(2, 8).half()).dtype == torch.float32
+    assert dense._casts_inputs
+
+
 def test_integer_inputs_are_not_cast():
     mixed_precision.set_global_policy("mixed_bfloat16")
     inputs = keras.Input((5,), dtype="int64")
@@ -286,6 +300,40 @@ def test_loss_scale_optimizer_config_and_arguments():
         LossScaleOptimizer(keras.optimizers.SGD(), clipnorm=1.0)
     with pytest.raises(ValueError, match="no longer supports `dynamic=False`"):
         LossScaleOptimizer(keras.optimizers.SGD(), dynamic=False)
+
+
+def test_loss_scale_optimizer_serializes_like_any_optimizer():
+    assert keras.optimizers.LossScaleOptimizer is LossScaleOptimizer
+    optimizer = LossScaleOptimizer(keras.optimizers.SGD(0.2), initial_scale=16.0)
+    config = keras.optimizers.serialize(optimizer)
+    assert (config["module"], config["class_name"]) == ("keras.optimizers", "LossScaleOptimizer")
+    assert config["config"]["inner_optimizer"]["class_name"] == "SGD"
+    restored = keras.optimizers.deserialize(config)
+    assert isinstance(restored, LossScaleOptimizer) and restored.initial_scale == 16.0
+    assert restored.learning_rate == pytest.approx(0.2)
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        keras.optimizers.get("LossScaleOptimizer")
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_a_compiled_mixed_float16_model_saves_and_loads(tmp_path, suffix):
+    mixed_precision.set_global_policy("mixed_float16")
+    model = _mlp(head_dtype="float32")
+    model.compile("adam", "sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, 8), dtype=np.float32), rng.integers(0, 3, 16)
+    model.fit(x, y, epochs=1, verbose=0)
+    path = str(tmp_path / f"model{suffix}")
+    model.save(path)
+    mixed_precision.set_global_policy(None)
+    restored = keras.models.load_model(path)
+    assert isinstance(restored.optimizer, LossScaleOptimizer)
+    assert [layer.dtype_policy.name for layer in restored.layers[1:]] == [
+        "mixed_float16",
+        "mixed_float16",
+        "float32",
+    ]
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -221,3 +221,15 @@ def test_a_wrapped_model_compiles_and_exports():
     explanation = torch._dynamo.explain(model)(x)
     assert explanation.graph_break_count == 0
     torch.testing.assert_close(torch.export.export(model, (x,)).module()(x), expected)
+
+
+def test_keras_3_per_layer_store_is_the_module_state_dict():
+    source, target = TorchModuleWrapper(_linear_bn()), TorchModuleWrapper(_linear_bn())
+    with torch.no_grad():
+        source.module[1].running_mean.fill_(0.25)
+    store: dict = {}
+    source.save_own_variables(store)
+    assert sorted(store) == sorted(source.module.state_dict())
+    target.load_own_variables(store)
+    for key, value in source.module.state_dict().items():
+        torch.testing.assert_close(target.module.state_dict()[key], value)

@@ -181,7 +181,12 @@ class LossScaleOptimizer(Optimizer):
         from kerasish.optimizers.serialization import get
 
         config = dict(config)
-        inner = config.pop("inner_optimizer")
+        inner = config.pop("inner_optimizer", None)
+        if inner is None:
+            raise TypeError(
+                "LossScaleOptimizer.__init__() missing 1 required positional argument: "
+                "'inner_optimizer'"
+            )
         if isinstance(inner, dict):
             from kerasish.optimizers.serialization import deserialize
 
