@@ -29,6 +29,7 @@ from kerasish.layers.activation import Softmax
 from kerasish.layers.base import Layer
 from kerasish.layers.core import Dropout
 from kerasish.layers.einsum_dense import EinsumDense
+from kerasish.mixed_precision import policy as policy_lib
 
 # tf.keras writes these into MultiHeadAttention configs (the shapes let from_config build).
 _TF_KERAS_BUILD_KEYS = ("query_shape", "key_shape", "value_shape")
@@ -184,8 +185,8 @@ class MultiHeadAttention(Layer):
             projected_rank, self._attention_axes
         )
         norm_axes = tuple(range(scores_rank - len(self._attention_axes), scores_rank))
-        self._softmax = Softmax(axis=norm_axes, dtype=self.dtype)
-        self._dropout_layer = Dropout(rate=self._dropout, dtype=self.dtype, seed=self.seed)
+        self._softmax = Softmax(axis=norm_axes, dtype=self.dtype_policy)
+        self._dropout_layer = Dropout(rate=self._dropout, dtype=self.dtype_policy, seed=self.seed)
 
         output_shape = self._output_shape or (query_shape[-1],)
         equation, bias_axes, output_rank = _projection_equation(query_rank - 1, 2, len(output_shape))
@@ -209,7 +210,7 @@ class MultiHeadAttention(Layer):
             "activity_regularizer": self._activity_regularizer,
             "kernel_constraint": self._kernel_constraint,
             "bias_constraint": self._bias_constraint,
-            "dtype": self.dtype,
+            "dtype": policy_lib.serialize(self._dtype),
         }
 
     def build_from_config(self, config: dict) -> None:

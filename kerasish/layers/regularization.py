@@ -16,6 +16,7 @@ from kerasish import backend, regularizers
 from kerasish.layers.base import Layer
 from kerasish.layers.core import Dropout
 from kerasish.layers.input_spec import InputSpec
+from kerasish.mixed_precision import policy as policy_lib
 
 
 def _check_rate(rate: float, name: str = "rate") -> None:
@@ -98,7 +99,12 @@ class _SpatialDropout(Dropout):
         return inputs * keep / (1 - self.rate)
 
     def get_config(self) -> dict:
-        config = {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype}
+        config = {
+            "rate": self.rate,
+            "seed": self.seed,
+            "name": self.name,
+            "dtype": policy_lib.serialize(self._dtype),
+        }
         if self._rank > 3:
             config["data_format"] = self.data_format
         return config
