@@ -184,3 +184,18 @@ def test_the_cache_folder_is_keras_own():
 
     # Same environment as when Keras was imported: the same folder.
     assert os.path.samefile(weight_files.keras_cache_dir(), config.keras_home())
+
+
+@pytest.mark.parametrize("file_name", ["model.keras", "model.h5"])
+def test_keras_loads_a_saved_kerasish_application(file_name, tmp_path, rng):
+    import keras
+
+    ours = applications.MobileNetV2(weights=None, alpha=0.35, input_shape=(32, 32, 3), classes=4)
+    path = str(tmp_path / file_name)
+    ours.save(path)
+    theirs = keras.models.load_model(path, compile=False)
+    assert [layer.name for layer in theirs.layers[1:]] == [layer.name for layer in ours.layers[1:]]
+    images = (rng.random((2, 32, 32, 3)) * 255).astype("float32")
+    np.testing.assert_allclose(
+        theirs.predict(images, verbose=0), ours.predict(images, verbose=0), atol=1e-5, rtol=0
+    )

@@ -169,7 +169,10 @@ def _conv_kernel(args: tuple, kwargs: dict, rank: int) -> tuple:
     if len(args) > rank + 2:
         raise TypeError(f"Layer can receive at most {rank + 1} positional arguments.")
     dims = list(args[2:])
-    if dims and all(isinstance(d, int) for d in dims):
+    # ``Conv2D(32, 3, 2)`` means strides=2 to tf.keras and Keras 3 but kernel (3, 2) to Keras 2.2.5:
+    # the Keras 2 reading applies only to scripts run as Keras 2 code (install_as_keras /
+    # ``python -m kerasish``), where that is what the author meant.
+    if dims and all(isinstance(d, int) for d in dims) and (len(dims) == 1 or _running_as_keras()):
         missing = names[len(dims):]
         keras2_call = any(k in kwargs for k in ("padding", "strides", "data_format"))
         if (len(dims) > 1 or missing) and all(k in kwargs for k in missing) and not (
@@ -184,6 +187,12 @@ def _conv_kernel(args: tuple, kwargs: dict, rank: int) -> tuple:
         kwargs["kernel_size"] = size
         return args, kwargs, True
     return args, kwargs, False
+
+
+def _running_as_keras() -> bool:
+    from kerasish.compat import import_hook
+
+    return import_hook.is_installed()
 
 
 def _conv2d(args: tuple, kwargs: dict) -> tuple:

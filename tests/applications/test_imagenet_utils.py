@@ -51,7 +51,7 @@ def test_tensors_and_arrays_agree(mode, rng):
     assert integers.dtype == torch.float32
 
 
-@pytest.mark.parametrize("mode", ["caffe", "torch"])
+@pytest.mark.parametrize("mode", ["caffe", "tf", "torch"])
 def test_preprocessing_inside_a_model(mode, rng):
     inputs = keras.Input((4, 4, 3))
     model = keras.Model(inputs, imagenet_utils.preprocess_input(inputs, mode=mode))

@@ -26,7 +26,12 @@ def test_dense_weight_arguments():
     assert config["units"] == 4 and "W_regularizer" not in config
 
 
-def test_convolution2d_keras1_forms():
+def test_convolution2d_keras1_forms(monkeypatch):
+    from kerasish.compat import import_hook
+
+    # Library use keeps tf.keras/Keras 3's reading: the third positional argument is strides.
+    assert layers.Conv2D(8, 3, 2).strides == (2, 2)
+    monkeypatch.setattr(import_hook, "is_installed", lambda: True)  # as under `python -m kerasish`
     with pytest.warns(Keras2APIWarning, match=r"Conv2D\(8, \(3, 5\), strides=\(2, 2\), padding=\"same\", data_format=\"channels_last\"\)"):
         conv = layers.Convolution2D(8, 3, 5, border_mode="same", subsample=(2, 2), dim_ordering="tf")
     assert (conv.kernel_size, conv.strides, conv.padding) == ((3, 5), (2, 2), "same")
