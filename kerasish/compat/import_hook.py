@@ -217,10 +217,6 @@ def install_as_keras() -> None:
     sys.meta_path.insert(0, _FINDER)
 
 
-def is_installed() -> bool:
-    return _FINDER in sys.meta_path
-
-
 def uninstall() -> None:
     """Undo ``install_as_keras``: drop the aliases and restore the modules set aside."""
     while _FINDER in sys.meta_path:

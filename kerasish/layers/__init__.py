@@ -133,6 +133,7 @@ from kerasish.layers.wrappers import TimeDistributed, Wrapper
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
+    "experimental",
     "Activation",
     "ActivityRegularization",
     "Add",
