@@ -15,7 +15,10 @@ Each way is set up and warmed up once, then the ways alternate round by round (A
 so a load change on a shared machine hits all of them alike. The execution order is recorded,
 and a ratio is printed only for two ways whose runs strictly alternated at least ``MIN_ROUNDS``
 times; anything else is refused rather than shown. The ``*_fit`` rows time ``fit`` (Keras) or
-the epoch loop (torch) only, never model construction.
+the epoch loop (torch) only, never model construction; both shuffle and track loss (and
+accuracy) on the device, reading them once per epoch. ``model(x)`` gets a torch tensor in all
+ways; ``predict`` gets the numpy array a Keras user passes. Sizes the issue leaves open (CNN and
+LSTM sample counts) are in ``Sizes``; the report prints all of them.
 """
 
 from __future__ import annotations
@@ -49,7 +52,6 @@ LABELS = {
     "torch": "torch",
     "torch_fused": "torch fused Adam",
 }
-BASELINE = "torch"
 MIN_ROUNDS = 3
 SEED = 1234
 
