@@ -98,8 +98,7 @@ class Trainer:
         self.__dict__["_forward"] = torch.compile(self) if jit_compile is True else self
         self.stop_training = False
         self._is_compiled = True
-        for stale in ("_trainable_tensors", "_regularized", "_constrained"):
-            self.__dict__.pop(stale, None)
+        self._forget_step_state()
         if getattr(self, "output_names", None):
             self._build_containers(self.output_names)
 
@@ -147,6 +146,10 @@ class Trainer:
             self._build_containers(names)
         return flat
 
+    def _forget_step_state(self) -> None:
+        for stale in ("_trainable_tensors", "_regularized", "_constrained"):
+            self.__dict__.pop(stale, None)
+
     def _prepare_step_state(self) -> None:
         variables = self.trainable_weights
         self._trainable_tensors = [v.tensor for v in variables]
@@ -176,6 +179,9 @@ class Trainer:
                 f"The model has {len(y_pred)} outputs, but the targets have {len(y)} arrays."
             )
         loss = self.compiled_loss(y, y_pred, sample_weight, self._regularization())
+        if self.__dict__.get("_trainable_tensors") is None:
+            # After the first forward: a subclassed model creates its weights there.
+            self._prepare_step_state()
         for tensor in self._trainable_tensors:
             tensor.grad = None
         self.optimizer.scale_loss(loss).backward()
@@ -327,7 +333,7 @@ class Trainer:
             steps=train.steps_per_epoch,
         )
         self.stop_training = False
-        self._prepare_step_state()
+        self._forget_step_state()  # trainability may have changed since the last fit
         was_training = self.training
         callback_list.on_train_begin()
         # BackupAndRestore resumes an interrupted run by setting the epoch to start from.
@@ -432,8 +438,6 @@ class Trainer:
         if reset_metrics:
             self.reset_metrics()
         adapter = self._adapter(x, y, sample_weight, None, None, False, class_weight)
-        if self.__dict__.get("_trainable_tensors") is None:
-            self._prepare_step_state()
         was_training = self.training
         self.train(phase_mode(True))
         try:

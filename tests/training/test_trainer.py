@@ -239,3 +239,30 @@ def test_keras2_fit_generator_and_nb_epoch(rng):
     assert len(history.history["loss"]) == 2
     history = model.fit(x, y, nb_epoch=3, verbose=0)
     assert len(history.history["loss"]) == 3
+
+
+def test_subclassed_model_trains_summarizes_and_saves_weights(rng, tmp_path):
+    class TwoLayers(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = L.Dense(8, activation="relu")
+            self.out = L.Dense(1)
+
+        def call(self, inputs):
+            return self.out(self.hidden(inputs))
+
+    model = TwoLayers()
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    x = rng.random((64, 4)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    history = model.fit(x, y, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Total params: 49" in lines
+    path = str(tmp_path / "two.weights.h5")
+    model.save_weights(path)
+    clone = TwoLayers()
+    clone(x[:1])
+    clone.load_weights(path)
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0))
