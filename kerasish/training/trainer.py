@@ -95,7 +95,11 @@ class Trainer:
         self.compiled_loss: Optional[LossesContainer] = None
         self.compiled_metrics: Optional[MetricsContainer] = None
         # Kept out of ``_modules``: the model must not become its own submodule.
-        self.__dict__["_forward"] = torch.compile(self) if jit_compile is True else self
+        # dynamic=False: shape-specialised graphs (one recompile for a short last batch); dynamic
+        # shapes made a second compiled model in the same process fail inside inductor.
+        self.__dict__["_forward"] = (
+            torch.compile(self, dynamic=False) if jit_compile is True else self
+        )
         self.stop_training = False
         self._is_compiled = True
         self._forget_step_state()
