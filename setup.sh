@@ -10,6 +10,6 @@ if [ "$(id -u)" = 0 ]; then
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet "torch==2.13.0"
+.venv/bin/python -m pip install --quiet "${KERASISH_TORCH_PIN:-torch==2.13.0}"
 .venv/bin/python -m pip install --quiet -e ".[test,compat]"
 KERAS_BACKEND=torch .venv/bin/python -c "import torch, keras, kerasish; print('kerasish', kerasish.__version__, 'torch', torch.__version__, 'keras', keras.__version__)"
