@@ -23,6 +23,7 @@ from kerasish import activations, backend, constraints, initializers, regularize
 from kerasish.layers import conv_utils
 from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
+from kerasish.layers.kernel_config import kernel_bias_config
 from kerasish.saving import layouts
 
 IntOrTuple = Union[int, Sequence[int]]
@@ -233,15 +234,7 @@ class BaseConvTranspose(Layer):
             "output_padding": self.output_padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **kernel_bias_config(self),
         }
 
     def extra_repr(self) -> str:

@@ -12,6 +12,7 @@ from kerasish import activations, backend, constraints, initializers, regularize
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
+from kerasish.layers.kernel_config import kernel_bias_config
 from kerasish.utils import tree
 
 
@@ -92,15 +93,7 @@ class Dense(Layer):
         return {
             **super().get_config(),
             "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **kernel_bias_config(self),
         }
 
     def extra_repr(self) -> str:
