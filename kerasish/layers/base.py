@@ -497,13 +497,16 @@ class Layer(torch.nn.Module):
         super().__setattr__(name, value)
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            prop = getattr(type(self), name, None)
-            if isinstance(prop, property):
-                prop.fget(self)  # re-raise the property's own, more helpful AttributeError
-            raise
+        # nn.Module's lookup, inlined: parameters and sublayers are read on every call.
+        state = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            values = state.get(store)
+            if values is not None and name in values:
+                return values[name]
+        prop = getattr(type(self), name, None)
+        if isinstance(prop, property):
+            prop.fget(self)  # re-raise the property's own, more helpful AttributeError
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def _tracked_layers(self) -> list[Layer]:
         return [m for m in self._modules.values() if isinstance(m, Layer)]

@@ -87,6 +87,17 @@ class Mean(Metric):
     def result(self) -> torch.Tensor:
         return divide_no_nan(self.total.value, self.count.value)
 
+    def add_batch_mean(self, value: torch.Tensor, batch_size: int) -> None:
+        """``update_state(value, sample_weight=batch_size)`` for a detached 0-dim ``value`` in
+        two tensor ops: the loss trackers' update, once per output and step."""
+        if value.ndim:
+            self.update_state(value, sample_weight=batch_size)
+            return
+        if value.device != self._device:
+            self._move_to(value.device)
+        self.total._value = torch.add(self.total._value, value, alpha=batch_size)
+        self.count._value = self.count._value + batch_size
+
 
 class MeanMetricWrapper(Mean):
     """The running mean of ``fn(y_true, y_pred, **kwargs)``: any loss or metric function."""

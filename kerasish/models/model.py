@@ -185,15 +185,20 @@ class Model(Trainer, Layer):
     ) -> Any:
         from kerasish.training import data_adapters
 
+        verbose = 1 if verbose == "auto" else int(verbose)
+        batch_size = int(batch_size or 32)
         if data_adapters.is_iterator_source(x):
             adapter = data_adapters.IteratorDataAdapter(x, steps, self._batch_splitter())
         else:
-            adapter = data_adapters.ArrayDataAdapter(
-                self._prepare_inputs(x), None, None, int(batch_size or 32), steps=steps
-            )
+            inputs = self._prepare_inputs(x)
+            if verbose == 0 and callbacks is None and steps is None and _one_batch(inputs, batch_size):
+                # Nobody watching one batch: no adapter, callback list or concatenation.
+                with _inference(self):
+                    outputs = self._run_batch(inputs)
+                return tree.map_structure(lambda out: _owned_numpy(out, inputs), outputs)
+            adapter = data_adapters.ArrayDataAdapter(inputs, None, None, batch_size, steps=steps)
         from kerasish.callbacks import CallbackList
 
-        verbose = 1 if verbose == "auto" else int(verbose)
         callback_list = CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=adapter.steps_per_epoch,
@@ -222,14 +227,37 @@ class _inference:
         self.model = model
 
     def __enter__(self):
-        self.was_training = self.model.training
-        self.model.train(phase_mode(False))
+        mode = phase_mode(False)
+        # Reading every module's flag is cheaper than ``train()``'s attribute writes, and
+        # models usually are in eval mode already (layers start there, as in Keras).
+        self.switched = any(module.training != mode for module in self.model.modules())
+        if self.switched:
+            self.was_training = self.model.training
+            self.model.train(mode)
         self.grad = torch.inference_mode()
         self.grad.__enter__()
 
     def __exit__(self, *exc):
         self.grad.__exit__(*exc)
-        self.model.train(self.was_training)
+        if self.switched:
+            self.model.train(self.was_training)
+
+
+def _one_batch(inputs: list[torch.Tensor], batch_size: int) -> bool:
+    if not inputs or any(x.ndim == 0 for x in inputs):
+        return False
+    return 0 < data_adapter.num_samples(inputs) <= batch_size
+
+
+def _owned_numpy(value: Any, inputs: list[torch.Tensor]) -> Any:
+    """``_to_numpy``, copying an output that shares memory with an input (an identity model
+    would otherwise hand back a view of the caller's own array)."""
+    array = _to_numpy(value)
+    if isinstance(value, torch.Tensor) and any(
+        value.untyped_storage().data_ptr() == x.untyped_storage().data_ptr() for x in inputs
+    ):
+        return array.copy()
+    return array
 
 
 def _to_numpy(value: Any) -> Any:

@@ -77,7 +77,7 @@ class LossesContainer:
             value = loss_fn(y_true[index], y_pred[index], sample_weight=sample_weight)
             tracker = self.output_trackers[index]
             if tracker is not None:
-                tracker.update_state(value.detach(), sample_weight=batch_size)
+                tracker.add_batch_mean(value.detach(), batch_size)
             weighted = value * weight if weight != 1.0 else value
             total = weighted if total is None else total + weighted
         if regularization is not None:
@@ -87,7 +87,7 @@ class LossesContainer:
                 "No loss to compute. Provide a `loss` argument in `compile()` or add losses "
                 "with `add_loss()`."
             )
-        self.total_tracker.update_state(total.detach(), sample_weight=batch_size)
+        self.total_tracker.add_batch_mean(total.detach(), batch_size)
         return total
 
     @property

@@ -94,3 +94,17 @@ def test_reset():
     assert mean.result().numpy() == pytest.approx(1.0)
     mean.reset_states()  # Keras 2 spelling
     assert mean.result().numpy() == 0.0
+
+
+def test_add_batch_mean_equals_update_state_with_the_batch_size_as_weight():
+    general, short = metrics.Mean(), metrics.Mean()
+    for value, size in [(0.5, 32), (2.0, 32), (1.25, 7)]:
+        general.update_state(torch.tensor(value), sample_weight=size)
+        short.add_batch_mean(torch.tensor(value), size)
+    assert float(short.result()) == pytest.approx(float(general.result()))
+    assert float(short.count.value) == 71.0
+    short.reset_state()
+    short.add_batch_mean(torch.tensor([1.0, 3.0]), 2)  # not a scalar: the general rule
+    general.reset_state()
+    general.update_state(torch.tensor([1.0, 3.0]), sample_weight=2)
+    assert float(short.result()) == pytest.approx(float(general.result()))

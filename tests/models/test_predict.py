@@ -55,3 +55,31 @@ def test_predict_ragged_sample_counts_rejected():
         assert "Data cardinality is ambiguous" in str(err)
     else:
         raise AssertionError("expected a ValueError")
+
+
+def test_single_batch_predict_equals_the_batched_path():
+    model = _model()
+    x = np.random.rand(7, 3).astype("float32")
+    quiet = model.predict(x, verbose=0)  # one batch, no callbacks: the short path
+    batched = model.predict(x, batch_size=2, verbose=0)
+    with_callbacks = model.predict(x, verbose=0, callbacks=[keras.callbacks.Callback()])
+    np.testing.assert_allclose(quiet, batched, rtol=1e-6)
+    np.testing.assert_allclose(quiet, with_callbacks, rtol=1e-6)
+
+
+def test_single_batch_predict_never_returns_a_view_of_the_input():
+    inp = keras.Input(shape=(3,))
+    model = keras.Model(inp, L.Activation("linear")(inp))
+    x = np.zeros((2, 3), dtype="float32")
+    out = model.predict(x, verbose=0)
+    out[0, 0] = 5.0
+    assert x[0, 0] == 0.0
+
+
+def test_single_batch_predict_runs_sublayers_in_inference_mode():
+    inp = keras.Input(shape=(50,))
+    model = keras.Model(inp, L.Dropout(0.5)(inp))
+    model.layers[1].train()  # a torch user switched one layer to train mode
+    x = np.ones((4, 50), dtype="float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), x)
+    assert model.layers[1].training is False  # restored to the model's own mode, as before
