@@ -212,7 +212,8 @@ class Optimizer:
 
     def variable_slots(self) -> list[tuple[str, Optional[int]]]:
         """For each entry of ``variables``: its Keras name suffix and the index (in the list the
-        optimizer was built with) of the parameter it follows, or None."""
+        optimizer was built with) of the parameter whose torch layout it shares, or None for
+        state in no parameter's layout (``iterations``, Adafactor's Keras-layout statistics)."""
         head: list[tuple[str, Optional[int]]] = [("iteration", None)]
         if isinstance(self._learning_rate, torch.Tensor):
             head.append(("learning_rate", None))

@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from kerasish.optimizers.adadelta import Adadelta
+from kerasish.optimizers.adafactor import Adafactor
 from kerasish.optimizers.adagrad import Adagrad
 from kerasish.optimizers.adam import Adam
 from kerasish.optimizers.adamax import Adamax
 from kerasish.optimizers.adamw import AdamW
 from kerasish.optimizers.base import Optimizer
 from kerasish.optimizers.ftrl import Ftrl
+from kerasish.optimizers.lamb import Lamb
 from kerasish.optimizers.lion import Lion
 from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from kerasish.optimizers.nadam import Nadam
@@ -27,7 +29,8 @@ from kerasish.saving import registry
 _BUILTIN = {
     cls.__name__.lower(): cls
     for cls in (
-        SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, LossScaleOptimizer
+        SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, Adafactor, Lamb,
+        LossScaleOptimizer,
     )
 }
 _BUILTIN.update(
@@ -41,8 +44,6 @@ _BUILTIN.update(
 )
 # Keras 3 optimizers that kerasish does not provide: a clear error instead of "unknown".
 _NOT_IMPLEMENTED = {
-    "adafactor": "Adafactor",
-    "lamb": "Lamb",
     "muon": "Muon",
     "multioptimizer": "MultiOptimizer",
     "schedulefreeadamw": "ScheduleFreeAdamW",

@@ -208,7 +208,7 @@ def restore_optimizer_state(model: Any, values: list, source: str) -> bool:
     import torch
 
     optimizer = model.optimizer
-    optimizer.build([v.tensor for v in model.trainable_weights])
+    optimizer.build(list(model.trainable_weights))
     layouts = _slot_layouts(model)
     current = [
         (layout.to_keras(t) if layout is not None else t).detach().cpu().numpy()

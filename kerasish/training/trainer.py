@@ -159,7 +159,8 @@ class Trainer:
         self._trainable_tensors = [v.tensor for v in variables]
         self._regularized = [v for v in variables if v.regularizer is not None]
         self._constrained = [v for v in variables if v.constraint is not None]
-        self.optimizer.build(self._trainable_tensors)
+        # The Variables, not their tensors: an optimizer may need their Keras layout (Adafactor).
+        self.optimizer.build(variables)
 
     def _regularization(self) -> Optional[torch.Tensor]:
         regularized = self.__dict__.get("_regularized")
