@@ -94,3 +94,26 @@ def test_reset():
     assert mean.result().numpy() == pytest.approx(1.0)
     mean.reset_states()  # Keras 2 spelling
     assert mean.result().numpy() == 0.0
+
+
+@pytest.mark.parametrize(
+    "cls, module, name",
+    [
+        (metrics.MeanSquaredError, "kerasish.metrics.regression", "mean_squared_error"),
+        (metrics.LogCoshError, "kerasish.metrics.regression", "logcosh"),
+        (metrics.Hinge, "kerasish.metrics.hinge_metrics", "hinge"),
+        (metrics.Accuracy, "kerasish.metrics.accuracy", "accuracy"),
+    ],
+)
+def test_function_metric_classes_keep_keras_constructors(cls, module, name):
+    """The classes built from a table still have Keras' own signature, module and pickling."""
+    import inspect
+    import pickle
+
+    parameters = inspect.signature(cls).parameters
+    assert [(p.name, p.default) for p in parameters.values()] == [("name", name), ("dtype", None)]
+    assert cls.__module__ == module and cls.__qualname__ == cls.__name__
+    assert cls("mine", "float64").get_config() == {"name": "mine", "dtype": "float64"}
+    assert pickle.loads(pickle.dumps(cls())).get_config() == cls().get_config()
+    with pytest.raises(TypeError):
+        cls(axis=1)
