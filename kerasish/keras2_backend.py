@@ -420,43 +420,72 @@ def function(inputs: Sequence[Any], outputs: Any, updates: Any = None, name: Opt
     return Function(inputs, outputs, updates=updates, name=name)
 
 
+# ------------------------------------------------------------------ forwarded to keras.ops
+# Keras 2 functions that are a ``keras.ops`` op under Keras 2's argument names. Each is its own
+# function, named as in Keras 2, so its signature is Keras 2's; it passes its arguments on as
+# it always has (reductions by keyword), which is what an op layer's config records.
+
+
+def _named_like(op: Callable, function: Callable) -> Callable:
+    function.__name__ = function.__qualname__ = op.__name__
+    return function
+
+
+def _reduction(op: Callable) -> Callable:
+    def reduce(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return op(x, axis=axis, keepdims=keepdims)
+
+    return _named_like(op, reduce)
+
+
+def _elementwise(op: Callable) -> Callable:
+    def apply(x: Any) -> Any:
+        return op(x)
+
+    return _named_like(op, apply)
+
+
+def _comparison(op: Callable) -> Callable:
+    def compare(x: Any, y: Any) -> Any:
+        return op(x, y)
+
+    return _named_like(op, compare)
+
+
+sum = _reduction(ops.sum)  # noqa: A001
+mean = _reduction(ops.mean)
+max = _reduction(ops.max)  # noqa: A001
+min = _reduction(ops.min)  # noqa: A001
+prod = _reduction(ops.prod)
+std = _reduction(ops.std)
+var = _reduction(ops.var)
+any = _reduction(ops.any)  # noqa: A001
+all = _reduction(ops.all)  # noqa: A001
+
+square = _elementwise(ops.square)
+abs = _elementwise(ops.abs)  # noqa: A001
+exp = _elementwise(ops.exp)
+log = _elementwise(ops.log)
+sign = _elementwise(ops.sign)
+round = _elementwise(ops.round)  # noqa: A001
+sin = _elementwise(ops.sin)
+cos = _elementwise(ops.cos)
+tanh = _elementwise(ops.tanh)
+sigmoid = _elementwise(ops.sigmoid)
+softplus = _elementwise(ops.softplus)
+softsign = _elementwise(ops.softsign)
+
+maximum = _comparison(ops.maximum)
+minimum = _comparison(ops.minimum)
+equal = _comparison(ops.equal)
+not_equal = _comparison(ops.not_equal)
+greater = _comparison(ops.greater)
+greater_equal = _comparison(ops.greater_equal)
+less = _comparison(ops.less)
+less_equal = _comparison(ops.less_equal)
+
+
 # ------------------------------------------------------------------ reductions
-
-
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
-    return ops.sum(x, axis=axis, keepdims=keepdims)
-
-
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return ops.mean(x, axis=axis, keepdims=keepdims)
-
-
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
-    return ops.max(x, axis=axis, keepdims=keepdims)
-
-
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
-    return ops.min(x, axis=axis, keepdims=keepdims)
-
-
-def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return ops.prod(x, axis=axis, keepdims=keepdims)
-
-
-def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return ops.std(x, axis=axis, keepdims=keepdims)
-
-
-def var(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    return ops.var(x, axis=axis, keepdims=keepdims)
-
-
-def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
-    return ops.any(x, axis=axis, keepdims=keepdims)
-
-
-def all(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
-    return ops.all(x, axis=axis, keepdims=keepdims)
 
 
 @_backend_op
@@ -480,10 +509,6 @@ def cumprod(x: Any, axis: int = 0) -> Any:
 # ------------------------------------------------------------------ elementwise
 
 
-def square(x: Any) -> Any:
-    return ops.square(x)
-
-
 @_backend_op
 def sqrt(x: Any) -> torch.Tensor:
     """Keras 2 clips negative inputs to 0 before the square root."""
@@ -493,54 +518,10 @@ def sqrt(x: Any) -> torch.Tensor:
     return torch.sqrt(torch.clamp(x, min=0.0))
 
 
-def abs(x: Any) -> Any:  # noqa: A001
-    return ops.abs(x)
-
-
-def exp(x: Any) -> Any:
-    return ops.exp(x)
-
-
-def log(x: Any) -> Any:
-    return ops.log(x)
-
-
-def sign(x: Any) -> Any:
-    return ops.sign(x)
-
-
-def round(x: Any) -> Any:  # noqa: A001
-    return ops.round(x)
-
-
-def sin(x: Any) -> Any:
-    return ops.sin(x)
-
-
-def cos(x: Any) -> Any:
-    return ops.cos(x)
-
-
-def tanh(x: Any) -> Any:
-    return ops.tanh(x)
-
-
-def sigmoid(x: Any) -> Any:
-    return ops.sigmoid(x)
-
-
 @_backend_op
 def hard_sigmoid(x: Any) -> torch.Tensor:
     """Keras 2's ``clip(0.2 * x + 0.5, 0, 1)`` (Keras 3 changed the slope to 1/6)."""
     return torch.clamp(0.2 * to_tensor(x) + 0.5, 0.0, 1.0)
-
-
-def softplus(x: Any) -> Any:
-    return ops.softplus(x)
-
-
-def softsign(x: Any) -> Any:
-    return ops.softsign(x)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Any:
@@ -577,38 +558,6 @@ def clip(x: Any, min_value: Any = None, max_value: Any = None) -> torch.Tensor:
         low, high = (to_tensor(b, x.dtype, x.device) for b in (min_value, max_value))
         return torch.minimum(torch.maximum(x, low), high)
     return torch.clamp(x, min_value, max_value)
-
-
-def maximum(x: Any, y: Any) -> Any:
-    return ops.maximum(x, y)
-
-
-def minimum(x: Any, y: Any) -> Any:
-    return ops.minimum(x, y)
-
-
-def equal(x: Any, y: Any) -> Any:
-    return ops.equal(x, y)
-
-
-def not_equal(x: Any, y: Any) -> Any:
-    return ops.not_equal(x, y)
-
-
-def greater(x: Any, y: Any) -> Any:
-    return ops.greater(x, y)
-
-
-def greater_equal(x: Any, y: Any) -> Any:
-    return ops.greater_equal(x, y)
-
-
-def less(x: Any, y: Any) -> Any:
-    return ops.less(x, y)
-
-
-def less_equal(x: Any, y: Any) -> Any:
-    return ops.less_equal(x, y)
 
 
 def cast(x: Any, dtype: Any) -> Any:

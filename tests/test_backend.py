@@ -171,3 +171,24 @@ def test_random_functions():
     b = K.random_uniform((1000,), minval=2.0, maxval=3.0, seed=1)
     assert 2.0 <= b.min() and b.max() <= 3.0
     torch.testing.assert_close(b, K.random_uniform((1000,), minval=2.0, maxval=3.0, seed=1))
+
+
+@pytest.mark.parametrize(
+    "name, parameters",
+    [
+        ("sum", [("x", "-"), ("axis", None), ("keepdims", False)]),
+        ("round", [("x", "-")]),
+        ("greater_equal", [("x", "-"), ("y", "-")]),
+    ],
+)
+def test_functions_forwarded_to_ops_keep_keras_2_signatures(name, parameters):
+    """K functions that forward to keras.ops keep Keras 2's argument names, and a reduction
+    passes every argument on, so its op layer's config records ``keepdims`` too."""
+    import inspect
+
+    function = getattr(K, name)
+    found = inspect.signature(function).parameters.values()
+    assert [(p.name, "-" if p.default is p.empty else p.default) for p in found] == parameters
+    assert (function.__name__, function.__module__) == (name, "kerasish.keras2_backend")
+    y = K.sum(keras.Input((3,)), 1)
+    assert y._keras_history[0]._inbound_nodes[0].call_args[1:] == (1, False)

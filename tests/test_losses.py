@@ -343,3 +343,24 @@ def test_binary_crossentropy_under_autocast_runs_in_float32():
         autocast = losses.BinaryCrossentropy()(y_true, y_pred.to(torch.bfloat16))
     assert autocast.dtype == torch.float32
     assert autocast.numpy() == pytest.approx(plain.numpy(), rel=1e-2)
+
+
+@pytest.mark.parametrize(
+    "cls, name",
+    [(losses.MeanSquaredError, "mean_squared_error"), (losses.LogCosh, "log_cosh"), (losses.CTC, "ctc")],
+)
+def test_function_loss_classes_keep_keras_constructors(cls, name):
+    """The classes built from a table still have Keras' own signature, module and pickling."""
+    import inspect
+    import pickle
+
+    parameters = inspect.signature(cls).parameters
+    assert [(p.name, p.default) for p in parameters.values()] == [
+        ("reduction", "sum_over_batch_size"), ("name", name), ("dtype", None)
+    ]
+    assert cls.__module__ == "kerasish.losses" and cls.__qualname__ == cls.__name__
+    positional = cls("sum", "mine")
+    assert (positional.reduction, positional.name) == ("sum", "mine")
+    assert pickle.loads(pickle.dumps(cls())).get_config() == cls().get_config()
+    with pytest.raises(TypeError):
+        cls(from_logits=True)

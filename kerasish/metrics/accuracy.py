@@ -13,7 +13,7 @@ import torch
 
 from kerasish import backend
 from kerasish.losses import as_tensor, squeeze_or_expand_to_same_rank
-from kerasish.metrics.reduction import _FunctionMetric
+from kerasish.metrics.reduction import _FunctionMetric, _metric_class
 
 
 def _floatx() -> torch.dtype:
@@ -109,11 +109,11 @@ def sparse_top_k_categorical_accuracy(
     return matches.reshape(original_shape) if original_shape is not None else matches
 
 
-class Accuracy(_FunctionMetric):
-    _fn_impl = staticmethod(accuracy)
-
-    def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
+Accuracy = _metric_class(__name__, "Accuracy", accuracy)
+CategoricalAccuracy = _metric_class(__name__, "CategoricalAccuracy", categorical_accuracy)
+SparseCategoricalAccuracy = _metric_class(
+    __name__, "SparseCategoricalAccuracy", sparse_categorical_accuracy
+)
 
 
 class BinaryAccuracy(_FunctionMetric):
@@ -124,20 +124,6 @@ class BinaryAccuracy(_FunctionMetric):
         self, name: str = "binary_accuracy", dtype: Any = None, threshold: float = 0.5
     ) -> None:
         super().__init__(name=name, dtype=dtype, threshold=threshold)
-
-
-class CategoricalAccuracy(_FunctionMetric):
-    _fn_impl = staticmethod(categorical_accuracy)
-
-    def __init__(self, name: str = "categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-
-
-class SparseCategoricalAccuracy(_FunctionMetric):
-    _fn_impl = staticmethod(sparse_categorical_accuracy)
-
-    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
 
 
 class TopKCategoricalAccuracy(_FunctionMetric):
@@ -168,4 +154,3 @@ class SparseTopKCategoricalAccuracy(_FunctionMetric):
         if self.from_sorted_ids:
             config["from_sorted_ids"] = True
         return config
-

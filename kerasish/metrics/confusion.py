@@ -70,9 +70,13 @@ class _ThresholdMetric(Metric):
 
 
 class _ConfusionMatrixConditionCount(_ThresholdMetric):
-    def __init__(self, condition: str, thresholds=None, name=None, dtype=None) -> None:
+    """One count per threshold, of the condition its subclass names (``_counts``); Keras gives
+    all four the same arguments."""
+
+    def __init__(
+        self, thresholds: Any = None, name: Optional[str] = None, dtype: Any = None
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
-        self._counts = (condition,)
         self.init_thresholds = thresholds
         parsed = cm.parse_init_thresholds(thresholds, default_threshold=0.5)
         self._init_thresholds(parsed, cm.is_evenly_distributed_thresholds(parsed))
@@ -92,23 +96,19 @@ class _ConfusionMatrixConditionCount(_ThresholdMetric):
 
 
 class FalsePositives(_ConfusionMatrixConditionCount):
-    def __init__(self, thresholds=None, name=None, dtype=None) -> None:
-        super().__init__(cm.FALSE_POSITIVES, thresholds=thresholds, name=name, dtype=dtype)
+    _counts = (cm.FALSE_POSITIVES,)
 
 
 class FalseNegatives(_ConfusionMatrixConditionCount):
-    def __init__(self, thresholds=None, name=None, dtype=None) -> None:
-        super().__init__(cm.FALSE_NEGATIVES, thresholds=thresholds, name=name, dtype=dtype)
+    _counts = (cm.FALSE_NEGATIVES,)
 
 
 class TrueNegatives(_ConfusionMatrixConditionCount):
-    def __init__(self, thresholds=None, name=None, dtype=None) -> None:
-        super().__init__(cm.TRUE_NEGATIVES, thresholds=thresholds, name=name, dtype=dtype)
+    _counts = (cm.TRUE_NEGATIVES,)
 
 
 class TruePositives(_ConfusionMatrixConditionCount):
-    def __init__(self, thresholds=None, name=None, dtype=None) -> None:
-        super().__init__(cm.TRUE_POSITIVES, thresholds=thresholds, name=name, dtype=dtype)
+    _counts = (cm.TRUE_POSITIVES,)
 
 
 class _PrecisionRecallBase(_ThresholdMetric):
@@ -166,10 +166,16 @@ _ALL_COUNTS = (cm.TRUE_POSITIVES, cm.FALSE_POSITIVES, cm.TRUE_NEGATIVES, cm.FALS
 
 
 class SensitivitySpecificityBase(_ThresholdMetric):
-    """The best ``dependent`` rate among thresholds where ``constrained >= value``."""
+    """The best ``dependent`` rate among thresholds where ``constrained >= value``.
+
+    A built-in subclass names its constrained rate (``_value_name``, also its argument's name)
+    and its ``_dependent`` rate; a subclass that names no ``_dependent`` writes its own
+    ``result``, as with Keras' base.
+    """
 
     _counts = _ALL_COUNTS
     _value_name = "value"
+    _dependent: Optional[str] = None
 
     def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None) -> None:
         if value < 0 or value > 1:
@@ -211,6 +217,12 @@ class SensitivitySpecificityBase(_ThresholdMetric):
         feasible = constrained >= self.value
         return torch.clamp_min(torch.where(feasible, dependent, 0.0).amax(), 0.0)
 
+    def result(self) -> torch.Tensor:
+        if self._dependent is None:
+            return super().result()
+        rates = self._rates()
+        return self._find_max_under_constraint(rates[self._value_name], rates[self._dependent])
+
     def get_config(self) -> dict:
         return {
             **super().get_config(),
@@ -222,46 +234,34 @@ class SensitivitySpecificityBase(_ThresholdMetric):
 
 class SensitivityAtSpecificity(SensitivitySpecificityBase):
     _value_name = "specificity"
+    _dependent = "sensitivity"
 
     def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(specificity, num_thresholds, class_id, name, dtype)
 
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["specificity"], rates["sensitivity"])
-
 
 class SpecificityAtSensitivity(SensitivitySpecificityBase):
     _value_name = "sensitivity"
+    _dependent = "specificity"
 
     def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
 
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["sensitivity"], rates["specificity"])
-
 
 class PrecisionAtRecall(SensitivitySpecificityBase):
     _value_name = "recall"
+    _dependent = "precision"
 
     def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(recall, num_thresholds, class_id, name, dtype)
 
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["recall"], rates["precision"])
-
 
 class RecallAtPrecision(SensitivitySpecificityBase):
     _value_name = "precision"
+    _dependent = "recall"
 
     def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
         super().__init__(precision, num_thresholds, class_id, name, dtype)
-
-    def result(self) -> torch.Tensor:
-        rates = self._rates()
-        return self._find_max_under_constraint(rates["precision"], rates["recall"])
 
 
 _CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}

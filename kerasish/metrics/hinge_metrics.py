@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kerasish import losses
-from kerasish.metrics.reduction import _FunctionMetric
+from kerasish.metrics.reduction import _metric_class
 
-
-class Hinge(_FunctionMetric):
-    _fn_impl = staticmethod(losses.hinge)
-
-    def __init__(self, name: str = "hinge", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-
-
-class SquaredHinge(_FunctionMetric):
-    _fn_impl = staticmethod(losses.squared_hinge)
-
-    def __init__(self, name: str = "squared_hinge", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-
-
-class CategoricalHinge(_FunctionMetric):
-    _fn_impl = staticmethod(losses.categorical_hinge)
-
-    def __init__(self, name: str = "categorical_hinge", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
+Hinge = _metric_class(__name__, "Hinge", losses.hinge)
+SquaredHinge = _metric_class(__name__, "SquaredHinge", losses.squared_hinge)
+CategoricalHinge = _metric_class(__name__, "CategoricalHinge", losses.categorical_hinge)

@@ -26,10 +26,19 @@ def confusion_matrix(
     return counts.index_add_(0, flat_index, weights).reshape(num_classes, num_classes)
 
 
-class _IoUBase(Metric):
+class IoU(Metric):
+    """IoU averaged over ``target_class_ids`` (those that occurred)."""
+
+    # The attributes that make up the config, in the order it lists them.
+    _config_keys: tuple[str, ...] = (
+        "name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_true",
+        "sparse_y_pred", "axis",
+    )  # fmt: skip
+
     def __init__(
         self,
         num_classes: int,
+        target_class_ids: Sequence[int],
         name: Optional[str] = None,
         dtype: Any = None,
         ignore_class: Optional[int] = None,
@@ -46,6 +55,13 @@ class _IoUBase(Metric):
         self.total_cm = self.add_variable(
             shape=(num_classes, num_classes), name="total_confusion_matrix"
         )
+        if max(target_class_ids) >= num_classes:
+            raise ValueError(
+                f"Target class id {max(target_class_ids)} is out of range, which is "
+                f"[0, {num_classes})."
+            )
+        self.target_class_ids = list(target_class_ids)
+        self._add_constant("target_class_ids", self.target_class_ids, dtype=torch.long)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         dtype = self._torch_dtype
@@ -79,36 +95,6 @@ class _IoUBase(Metric):
         weight = torch.where(in_bounds, weight, 0)
         self.total_cm.assign_add(confusion_matrix(y_true, y_pred, self.num_classes, weight))
 
-
-class IoU(_IoUBase):
-    def __init__(
-        self,
-        num_classes: int,
-        target_class_ids: Sequence[int],
-        name: Optional[str] = None,
-        dtype: Any = None,
-        ignore_class: Optional[int] = None,
-        sparse_y_true: bool = True,
-        sparse_y_pred: bool = True,
-        axis: int = -1,
-    ) -> None:
-        super().__init__(
-            num_classes=num_classes,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=sparse_y_true,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-        if max(target_class_ids) >= num_classes:
-            raise ValueError(
-                f"Target class id {max(target_class_ids)} is out of range, which is "
-                f"[0, {num_classes})."
-            )
-        self.target_class_ids = list(target_class_ids)
-        self._add_constant("target_class_ids", self.target_class_ids, dtype=torch.long)
-
     def result(self) -> torch.Tensor:
         total_cm = self.total_cm.value
         true_positives = torch.diagonal(total_cm)
@@ -121,19 +107,13 @@ class IoU(_IoUBase):
         return iou.sum(dim=self.axis) / (valid.to(torch.float32).sum() + backend.epsilon())
 
     def get_config(self) -> dict:
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        return {key: getattr(self, key) for key in self._config_keys}
 
 
 class BinaryIoU(IoU):
     """IoU of two classes, predictions thresholded at ``threshold`` (``>=``)."""
+
+    _config_keys = ("target_class_ids", "threshold", "name", "dtype")
 
     def __init__(
         self,
@@ -150,17 +130,13 @@ class BinaryIoU(IoU):
         y_pred = (y_pred >= self.threshold).to(self._torch_dtype)
         super().update_state(y_true, y_pred, sample_weight)
 
-    def get_config(self) -> dict:
-        return {
-            "target_class_ids": self.target_class_ids,
-            "threshold": self.threshold,
-            "name": self.name,
-            "dtype": self.dtype,
-        }
-
 
 class MeanIoU(IoU):
     """IoU averaged over all ``num_classes`` classes (those that occurred)."""
+
+    _config_keys = (
+        "num_classes", "name", "dtype", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis"
+    )
 
     def __init__(
         self,
@@ -173,29 +149,19 @@ class MeanIoU(IoU):
         axis: int = -1,
     ) -> None:
         super().__init__(
-            num_classes=num_classes,
-            target_class_ids=list(range(num_classes)),
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=sparse_y_true,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
+            num_classes, list(range(num_classes)), name, dtype, ignore_class, sparse_y_true,
+            sparse_y_pred, axis,
+        )  # fmt: skip
 
-    def get_config(self) -> dict:
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+
+def _without_sparse_y_true(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """One-hot IoUs take one-hot labels only, so ``sparse_y_true`` is no argument of theirs."""
+    return tuple(key for key in keys if key != "sparse_y_true")
 
 
 class OneHotIoU(IoU):
+    _config_keys = _without_sparse_y_true(IoU._config_keys)
+
     def __init__(
         self,
         num_classes: int,
@@ -207,23 +173,14 @@ class OneHotIoU(IoU):
         axis: int = -1,
     ) -> None:
         super().__init__(
-            num_classes=num_classes,
-            target_class_ids=target_class_ids,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=False,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        del config["sparse_y_true"]
-        return config
+            num_classes, target_class_ids, name, dtype, ignore_class, sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred, axis=axis,
+        )  # fmt: skip
 
 
 class OneHotMeanIoU(MeanIoU):
+    _config_keys = _without_sparse_y_true(MeanIoU._config_keys)
+
     def __init__(
         self,
         num_classes: int,
@@ -234,16 +191,6 @@ class OneHotMeanIoU(MeanIoU):
         axis: int = -1,
     ) -> None:
         super().__init__(
-            num_classes=num_classes,
-            name=name,
-            dtype=dtype,
-            ignore_class=ignore_class,
-            sparse_y_true=False,
-            sparse_y_pred=sparse_y_pred,
-            axis=axis,
-        )
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        del config["sparse_y_true"]
-        return config
+            num_classes, name, dtype, ignore_class, sparse_y_true=False,
+            sparse_y_pred=sparse_y_pred, axis=axis,
+        )  # fmt: skip

@@ -6,21 +6,10 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from kerasish import losses
-from kerasish.metrics.reduction import _FunctionMetric
+from kerasish.metrics.reduction import _FunctionMetric, _metric_class
 
-
-class KLDivergence(_FunctionMetric):
-    _fn_impl = staticmethod(losses.kl_divergence)
-
-    def __init__(self, name: str = "kl_divergence", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-
-
-class Poisson(_FunctionMetric):
-    _fn_impl = staticmethod(losses.poisson)
-
-    def __init__(self, name: str = "poisson", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
+KLDivergence = _metric_class(__name__, "KLDivergence", losses.kl_divergence)
+Poisson = _metric_class(__name__, "Poisson", losses.poisson)
 
 
 class BinaryCrossentropy(_FunctionMetric):

@@ -154,3 +154,23 @@ class _FunctionMetric(MeanMetricWrapper):
         config = dict(config)
         config.pop("fn", None)
         return cls(**config)
+
+
+def _metric_class(
+    module: str, class_name: str, fn: Callable, default_name: Optional[str] = None
+) -> type[_FunctionMetric]:
+    """The Keras metric class over ``fn`` that has no arguments but ``name`` and ``dtype``,
+    defined in ``module``.
+
+    Keras spells each of these out as ``__init__(name=<fn's name>, dtype=None)``; this writes
+    that constructor once, with the class' own default ``name`` in its signature, so positional
+    calls and ``inspect`` see Keras' one.
+    """
+    default = default_name or fn.__name__
+
+    def __init__(self, name: str = default, dtype: Any = None) -> None:
+        _FunctionMetric.__init__(self, name, dtype)
+
+    __init__.__qualname__ = f"{class_name}.__init__"
+    body = {"__module__": module, "__qualname__": class_name, "_fn_impl": staticmethod(fn)}
+    return type(class_name, (_FunctionMetric,), {**body, "__init__": __init__})

@@ -9,42 +9,17 @@ import torch
 from kerasish import losses
 from kerasish.losses import as_tensor, squeeze_or_expand_to_same_rank
 from kerasish.metrics.base import Metric
-from kerasish.metrics.reduction import Mean, _FunctionMetric
+from kerasish.metrics.reduction import Mean, _FunctionMetric, _metric_class
 
-
-class MeanSquaredError(_FunctionMetric):
-    _fn_impl = staticmethod(losses.mean_squared_error)
-
-    def __init__(self, name: str = "mean_squared_error", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-
-
-class MeanAbsoluteError(_FunctionMetric):
-    _fn_impl = staticmethod(losses.mean_absolute_error)
-
-    def __init__(self, name: str = "mean_absolute_error", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-
-
-class MeanAbsolutePercentageError(_FunctionMetric):
-    _fn_impl = staticmethod(losses.mean_absolute_percentage_error)
-
-    def __init__(self, name: str = "mean_absolute_percentage_error", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-
-
-class MeanSquaredLogarithmicError(_FunctionMetric):
-    _fn_impl = staticmethod(losses.mean_squared_logarithmic_error)
-
-    def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
-
-
-class LogCoshError(_FunctionMetric):
-    _fn_impl = staticmethod(losses.log_cosh)
-
-    def __init__(self, name: str = "logcosh", dtype: Any = None) -> None:
-        super().__init__(name=name, dtype=dtype)
+MeanSquaredError = _metric_class(__name__, "MeanSquaredError", losses.mean_squared_error)
+MeanAbsoluteError = _metric_class(__name__, "MeanAbsoluteError", losses.mean_absolute_error)
+MeanAbsolutePercentageError = _metric_class(
+    __name__, "MeanAbsolutePercentageError", losses.mean_absolute_percentage_error
+)
+MeanSquaredLogarithmicError = _metric_class(
+    __name__, "MeanSquaredLogarithmicError", losses.mean_squared_logarithmic_error
+)
+LogCoshError = _metric_class(__name__, "LogCoshError", losses.log_cosh, "logcosh")
 
 
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> torch.Tensor:

@@ -7,7 +7,7 @@ fused torch kernel where one exists.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +24,28 @@ def _float(x: Any) -> torch.Tensor:
     return x.to(backend.torch_dtype(backend.floatx()))
 
 
+def _float_op(name: str, fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
+    """The op ``keras.ops.<name>(x)``: ``fn`` of ``x``, whose integers count as floatx."""
+
+    def op(x: Any) -> torch.Tensor:
+        return fn(_float(x))
+
+    op.__name__ = op.__qualname__ = name
+    return keras_op(op)
+
+
+sigmoid = _float_op("sigmoid", torch.sigmoid)
+silu = _float_op("silu", F.silu)
+swish = _float_op("swish", F.silu)  # Keras 3's other name for silu; op layers record either
+selu = _float_op("selu", F.selu)
+softplus = _float_op("softplus", F.softplus)
+softsign = _float_op("softsign", F.softsign)
+hard_sigmoid = _float_op("hard_sigmoid", F.hardsigmoid)
+hard_silu = _float_op("hard_silu", F.hardswish)
+hard_swish = _float_op("hard_swish", F.hardswish)  # likewise hard_silu's second name
+log_sigmoid = _float_op("log_sigmoid", F.logsigmoid)
+
+
 @keras_op
 def relu(x: Any) -> torch.Tensor:
     return F.relu(to_tensor(x))
@@ -33,11 +55,6 @@ def relu(x: Any) -> torch.Tensor:
 def relu6(x: Any) -> torch.Tensor:
     x = to_tensor(x)
     return F.relu6(x) if x.is_floating_point() else x.clamp(0, 6)
-
-
-@keras_op
-def sigmoid(x: Any) -> torch.Tensor:
-    return torch.sigmoid(_float(x))
 
 
 @keras_op
@@ -62,23 +79,8 @@ def gelu(x: Any, approximate: bool = True) -> torch.Tensor:
 
 
 @keras_op
-def silu(x: Any) -> torch.Tensor:
-    return F.silu(_float(x))
-
-
-@keras_op
-def swish(x: Any) -> torch.Tensor:
-    return F.silu(_float(x))
-
-
-@keras_op
 def elu(x: Any, alpha: float = 1.0) -> torch.Tensor:
     return F.elu(_float(x), alpha)
-
-
-@keras_op
-def selu(x: Any) -> torch.Tensor:
-    return F.selu(_float(x))
 
 
 @keras_op
@@ -87,38 +89,8 @@ def celu(x: Any, alpha: float = 1.0) -> torch.Tensor:
 
 
 @keras_op
-def softplus(x: Any) -> torch.Tensor:
-    return F.softplus(_float(x))
-
-
-@keras_op
-def softsign(x: Any) -> torch.Tensor:
-    return F.softsign(_float(x))
-
-
-@keras_op
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> torch.Tensor:
     return F.leaky_relu(_float(x), negative_slope)
-
-
-@keras_op
-def hard_sigmoid(x: Any) -> torch.Tensor:
-    return F.hardsigmoid(_float(x))
-
-
-@keras_op
-def hard_silu(x: Any) -> torch.Tensor:
-    return F.hardswish(_float(x))
-
-
-@keras_op
-def hard_swish(x: Any) -> torch.Tensor:
-    return F.hardswish(_float(x))
-
-
-@keras_op
-def log_sigmoid(x: Any) -> torch.Tensor:
-    return F.logsigmoid(_float(x))
 
 
 @keras_op
@@ -141,20 +113,33 @@ def one_hot(
     return result
 
 
-def _check_same_shape(target: torch.Tensor, output: torch.Tensor) -> None:
+def _same_shape_operands(target: Any, output: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """``target`` and ``output`` on one device, as floats of the output's dtype; their shapes
+    must be equal."""
+    target, output = same_device_tensors(target, output)
+    output = _float(output)
+    target = target.to(output.dtype)
     if target.shape != output.shape:
         raise ValueError(
             "Arguments `target` and `output` must have the same shape. Received: "
             f"target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}"
         )
+    return target, output
+
+
+def _log_probabilities(output: torch.Tensor, from_logits: bool, axis: int) -> torch.Tensor:
+    """Log-softmax of logits; probabilities are renormalized along ``axis`` and clipped to
+    ``[epsilon, 1 - epsilon]`` first, as Keras' torch backend does."""
+    if from_logits:
+        return torch.log_softmax(output, dim=axis)
+    eps = backend.epsilon()
+    output = output / output.sum(dim=axis, keepdim=True)
+    return torch.log(output.clamp(eps, 1.0 - eps))
 
 
 @keras_op
 def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> torch.Tensor:
-    target, output = same_device_tensors(target, output)
-    output = _float(output)
-    target = target.to(output.dtype)
-    _check_same_shape(target, output)
+    target, output = _same_shape_operands(target, output)
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction="none")
     eps = backend.epsilon()
@@ -165,16 +150,8 @@ def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> 
 def categorical_crossentropy(
     target: Any, output: Any, from_logits: bool = False, axis: int = -1
 ) -> torch.Tensor:
-    target, output = same_device_tensors(target, output)
-    output = _float(output)
-    target = target.to(output.dtype)
-    _check_same_shape(target, output)
-    if from_logits:
-        log_prob = torch.log_softmax(output, dim=axis)
-    else:
-        eps = backend.epsilon()
-        output = output / output.sum(dim=axis, keepdim=True)
-        log_prob = torch.log(output.clamp(eps, 1.0 - eps))
+    target, output = _same_shape_operands(target, output)
+    log_prob = _log_probabilities(output, from_logits, axis)
     return -(target * log_prob).sum(dim=axis)
 
 
@@ -194,12 +171,7 @@ def sparse_categorical_crossentropy(
             "Arguments `target` and `output` must have the same shape up until the last "
             f"dimension: target.shape={tuple(target.shape)}, output.shape={tuple(output.shape)}"
         )
-    if from_logits:
-        log_prob = torch.log_softmax(output, dim=axis)
-    else:
-        eps = backend.epsilon()
-        output = output / output.sum(dim=axis, keepdim=True)
-        log_prob = torch.log(output.clamp(eps, 1.0 - eps))
+    log_prob = _log_probabilities(output, from_logits, axis)
     picked = torch.gather(log_prob, axis % output.ndim, target.unsqueeze(axis % output.ndim))
     return -picked.squeeze(axis % output.ndim)
 
@@ -289,8 +261,3 @@ def dot_product_attention(
 def _sdpa_large_negative(dtype: torch.dtype) -> float:
     """The additive mask value Keras' torch backend gives SDPA: 0.7 x the dtype's lowest value."""
     return -0.7 * (65500.0 if dtype == torch.float16 else 3.38953e38)
-
-
-def large_negative(dtype: torch.dtype) -> float:
-    """Keras' stand-in for -inf in masked softmax logits: -3e4 in float16, -1e9 otherwise."""
-    return -3e4 if dtype == torch.float16 else -1e9

@@ -48,7 +48,43 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _BuiltinSchedule(LearningRateSchedule):
+    """A Keras schedule whose config is its constructor arguments, read back from the
+    attributes of those names (``_config_keys``, in Keras' order)."""
+
+    _config_keys: tuple[str, ...] = ()
+
+    def get_config(self) -> dict:
+        return {key: getattr(self, key) for key in self._config_keys}
+
+
+class _TimeDecay(_BuiltinSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: Keras gives them the same arguments
+    and config, and both decay along ``step / decay_steps`` (floored with ``staircase``)."""
+
+    _config_keys = ("initial_learning_rate", "decay_steps", "decay_rate", "staircase", "name")
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool,
+        name: str,
+    ) -> None:
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+        _positive_steps("decay_steps", decay_steps)
+
+    def _progress(self, step: Any) -> torch.Tensor:
+        p = _float_step(step) / float(self.decay_steps)
+        return torch.floor(p) if self.staircase else p
+
+
+class ExponentialDecay(_TimeDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``."""
 
     def __init__(
@@ -59,31 +95,16 @@ class ExponentialDecay(LearningRateSchedule):
         staircase: bool = False,
         name: str = "ExponentialDecay",
     ) -> None:
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _positive_steps("decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _float_step(step) / float(self.decay_steps)
-        if self.staircase:
-            p = torch.floor(p)
-        return self.initial_learning_rate * torch.pow(float(self.decay_rate), p)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return self.initial_learning_rate * torch.pow(float(self.decay_rate), self._progress(step))
 
 
-class PiecewiseConstantDecay(LearningRateSchedule):
+class PiecewiseConstantDecay(_BuiltinSchedule):
     """``values[i]`` while ``boundaries[i-1] < step <= boundaries[i]``."""
+
+    _config_keys = ("boundaries", "values", "name")
 
     def __init__(
         self, boundaries: Sequence[Any], values: Sequence[Any], name: str = "PiecewiseConstant"
@@ -111,13 +132,14 @@ class PiecewiseConstantDecay(LearningRateSchedule):
             result = result + ((step > low) & (step <= high)).to(dtype) * value
         return result
 
-    def get_config(self):
-        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
-
-class PolynomialDecay(LearningRateSchedule):
+class PolynomialDecay(_BuiltinSchedule):
     """From ``initial_learning_rate`` to ``end_learning_rate`` along ``(1 - step/decay_steps) **
     power``; with ``cycle`` the horizon grows to the next multiple of ``decay_steps``."""
+
+    _config_keys = (
+        "initial_learning_rate", "decay_steps", "end_learning_rate", "power", "cycle", "name"
+    )
 
     def __init__(
         self,
@@ -149,18 +171,8 @@ class PolynomialDecay(LearningRateSchedule):
         span = float(np.float32(self.initial_learning_rate) - np.float32(self.end_learning_rate))
         return span * torch.pow(1 - p, float(self.power)) + self.end_learning_rate
 
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "end_learning_rate": self.end_learning_rate,
-            "power": self.power,
-            "cycle": self.cycle,
-            "name": self.name,
-        }
 
-
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_TimeDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``."""
 
     def __init__(
@@ -171,34 +183,22 @@ class InverseTimeDecay(LearningRateSchedule):
         staircase: bool = False,
         name: str = "InverseTimeDecay",
     ) -> None:
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _positive_steps("decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _float_step(step) / float(self.decay_steps)
-        if self.staircase:
-            p = torch.floor(p)
+        p = self._progress(step)
         # A true division (torch turns `scalar / tensor` into a reciprocal and a product).
         numerator = torch.full_like(p, float(self.initial_learning_rate))
         return numerator / (1 + float(self.decay_rate) * p)
 
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
-
-class CosineDecay(LearningRateSchedule):
+class CosineDecay(_BuiltinSchedule):
     """Optional linear warmup to ``warmup_target``, then a half cosine down to ``alpha`` times
     the starting rate over ``decay_steps``."""
+
+    _config_keys = (
+        "initial_learning_rate", "decay_steps", "alpha", "name", "warmup_target", "warmup_steps"
+    )
 
     def __init__(
         self,
@@ -234,16 +234,6 @@ class CosineDecay(LearningRateSchedule):
         warmup = delta * (step / warmup_steps) + self.initial_learning_rate
         decayed = self._decay(step - warmup_steps, self.warmup_target)
         return torch.where(step < warmup_steps, warmup, decayed)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "alpha": self.alpha,
-            "name": self.name,
-            "warmup_target": self.warmup_target,
-            "warmup_steps": self.warmup_steps,
-        }
 
 
 class CosineDecayRestarts(LearningRateSchedule):

@@ -108,3 +108,26 @@ def test_add_batch_mean_equals_update_state_with_the_batch_size_as_weight():
     general.reset_state()
     general.update_state(torch.tensor([1.0, 3.0]), sample_weight=2)
     assert float(short.result()) == pytest.approx(float(general.result()))
+
+
+@pytest.mark.parametrize(
+    "cls, module, name",
+    [
+        (metrics.MeanSquaredError, "kerasish.metrics.regression", "mean_squared_error"),
+        (metrics.LogCoshError, "kerasish.metrics.regression", "logcosh"),
+        (metrics.Hinge, "kerasish.metrics.hinge_metrics", "hinge"),
+        (metrics.Accuracy, "kerasish.metrics.accuracy", "accuracy"),
+    ],
+)
+def test_function_metric_classes_keep_keras_constructors(cls, module, name):
+    """The classes built from a table still have Keras' own signature, module and pickling."""
+    import inspect
+    import pickle
+
+    parameters = inspect.signature(cls).parameters
+    assert [(p.name, p.default) for p in parameters.values()] == [("name", name), ("dtype", None)]
+    assert cls.__module__ == module and cls.__qualname__ == cls.__name__
+    assert cls("mine", "float64").get_config() == {"name": "mine", "dtype": "float64"}
+    assert pickle.loads(pickle.dumps(cls())).get_config() == cls().get_config()
+    with pytest.raises(TypeError):
+        cls(axis=1)
