@@ -14,19 +14,17 @@ otherwise the full output is sliced (a view) and, where Keras pads, zero-padded.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 
-from kerasish import activations, backend, constraints, initializers, regularizers
+from kerasish import constraints, initializers, regularizers
 from kerasish.layers import conv_utils
-from kerasish.layers.base import Layer
-from kerasish.layers.input_spec import InputSpec
+from kerasish.layers.conv_utils import IntOrTuple
+from kerasish.layers.convolutional import BaseConv, ConvLayer
 from kerasish.layers.kernel_config import kernel_bias_config
 from kerasish.saving import layouts
-
-IntOrTuple = Union[int, Sequence[int]]
 
 _TORCH_CONV_TRANSPOSE: dict[int, Callable[..., torch.Tensor]] = {
     1: F.conv_transpose1d,
@@ -35,7 +33,7 @@ _TORCH_CONV_TRANSPOSE: dict[int, Callable[..., torch.Tensor]] = {
 }
 
 
-class BaseConvTranspose(Layer):
+class BaseConvTranspose(ConvLayer):
     """N-D transposed convolution; ``rank`` is the number of spatial axes."""
 
     def __init__(
@@ -60,24 +58,14 @@ class BaseConvTranspose(Layer):
         groups: int = 1,
         **kwargs: Any,
     ) -> None:
-        super().__init__(activity_regularizer=regularizers.get(activity_regularizer), **kwargs)
-        if groups != 1:
-            # tf.keras stored `groups` in these configs but ignored it; Keras 3 dropped it.
-            raise NotImplementedError(
-                f"{type(self).__name__}(groups={groups}) is not supported: only groups=1 "
-                "(what Keras 2 configs store) is accepted."
-            )
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
-            raise ValueError(
-                "Invalid value for argument `filters`. Expected a strictly positive value. "
-                f"Received filters={filters}."
-            )
-        self.rank = rank
+        super().__init__(
+            rank, kernel_size, strides, padding, data_format, dilation_rate, activation,
+            bool(use_bias), bias_initializer, bias_regularizer, activity_regularizer,
+            bias_constraint, **kwargs,
+        )
+        conv_utils.check_groups_is_one(type(self).__name__, groups)
+        conv_utils.check_positive("filters", filters)
         self.filters = filters
-        self.kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = conv_utils.standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = conv_utils.standardize_tuple(dilation_rate, rank, "dilation_rate")
-        self.padding = conv_utils.standardize_padding(padding)
         self.output_padding = (
             None
             if output_padding is None
@@ -94,23 +82,11 @@ class BaseConvTranspose(Layer):
                         f"`strides` is {stride}. Received: output_padding="
                         f"{self.output_padding}, strides={self.strides}"
                     )
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
-        self.data_format = backend.standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        conv_utils.check_strides_dilation(self.strides, self.dilation_rate)
         self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.input_spec = InputSpec(min_ndim=rank + 2)
-        self._channels_last = self.data_format == "channels_last"
-        self._torch_conv = _TORCH_CONV_TRANSPOSE[rank]
+        self._torch_conv_transpose = _TORCH_CONV_TRANSPOSE[rank]
         self._plan_window()
 
     def _plan_window(self) -> None:
@@ -134,14 +110,8 @@ class BaseConvTranspose(Layer):
 
     def build(self, input_shape: Sequence[Optional[int]]) -> None:
         input_shape = tuple(input_shape)
-        channel_axis = -1 if self._channels_last else 1
         self.compute_output_shape(input_shape)  # validates the rank
-        in_channels = input_shape[channel_axis]
-        if in_channels is None:
-            raise ValueError(
-                f"The channel dimension of the inputs to {type(self).__name__} layer "
-                f"'{self.name}' should be defined. Received input shape {input_shape}."
-            )
+        in_channels = self._known_channels(input_shape)
         self.add_weight(
             "kernel",
             shape=self.kernel_size + (self.filters, in_channels),
@@ -149,18 +119,8 @@ class BaseConvTranspose(Layer):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
-        if self.use_bias:
-            self.add_weight(
-                "bias",
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.bias = None
-        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={channel_axis: in_channels})
-        self.built = True
+        self._add_bias(self.filters)
+        self._finish_build(in_channels)
 
     @property
     def kernel(self) -> torch.Tensor:
@@ -169,25 +129,22 @@ class BaseConvTranspose(Layer):
 
     # -------------------------------------------------------------------- call
 
-    def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        x = inputs.movedim(-1, 1) if self._channels_last else inputs
-        if self._torch_padding is not None:
-            outputs = self._torch_conv(
-                x, self.weight, self.bias, self.strides, self._torch_padding,
-                self._torch_output_padding, 1, self.dilation_rate,
-            )
-        else:
-            outputs = self._cropped(x)
-        if self._channels_last:
-            outputs = outputs.movedim(1, -1)
-        return self.activation(outputs)
+    def _convolve(self, x: torch.Tensor) -> torch.Tensor:
+        if self._torch_padding is None:
+            return self._cropped(x)
+        return self._torch_conv_transpose(
+            x, self.weight, self.bias, self.strides, self._torch_padding,
+            self._torch_output_padding, 1, self.dilation_rate,
+        )
 
     def _cropped(self, x: torch.Tensor) -> torch.Tensor:
         pads = any(before < 0 or after < 0 for before, after in self._crops)
         # With zero padding to add, the bias goes on after it (Keras adds it to the padded
         # output too).
         bias = None if pads else self.bias
-        full = self._torch_conv(x, self.weight, bias, self.strides, 0, 0, 1, self.dilation_rate)
+        full = self._torch_conv_transpose(
+            x, self.weight, bias, self.strides, 0, 0, 1, self.dilation_rate
+        )
         window = (slice(None), slice(None)) + tuple(
             slice(max(before, 0), size - max(after, 0))
             for (before, after), size in zip(self._crops, full.shape[2:])
@@ -205,13 +162,7 @@ class BaseConvTranspose(Layer):
         return outputs
 
     def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
-        input_shape = tuple(input_shape)
-        if len(input_shape) != self.rank + 2:
-            raise ValueError(
-                f"{type(self).__name__} layer '{self.name}' expects inputs of rank "
-                f"{self.rank + 2} (batch, {self.rank} spatial axes, channels). Received input "
-                f"of shape {input_shape}."
-            )
+        input_shape = self._checked_rank(input_shape)
         extras = self.output_padding or (None,) * self.rank
         spatial = conv_utils.spatial_axes(input_shape, self.data_format)
         out = tuple(
@@ -237,11 +188,7 @@ class BaseConvTranspose(Layer):
             **kernel_bias_config(self),
         }
 
-    def extra_repr(self) -> str:
-        return (
-            f"name={self.name!r}, filters={self.filters}, kernel_size={self.kernel_size}, "
-            f"strides={self.strides}, padding={self.padding!r}"
-        )
+    extra_repr = BaseConv.extra_repr
 
 
 class Conv1DTranspose(BaseConvTranspose):

@@ -8,10 +8,40 @@ torch can express it directly or an explicit ``F.pad`` is needed.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
+
+IntOrTuple = Union[int, Sequence[int]]
+
+
+def check_positive(name: str, value: Any) -> None:
+    """Keras' check of ``filters`` and ``depth_multiplier``: an int (not a bool) above zero."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Expected a strictly positive value. "
+            f"Received {name}={value}."
+        )
+
+
+def check_groups_is_one(layer_name: str, groups: Any) -> None:
+    """tf.keras wrote ``groups: 1`` into the configs of the convolutions that ignore it
+    (transposed, depthwise, separable); Keras 3 refuses the key."""
+    if groups != 1:
+        raise NotImplementedError(
+            f"{layer_name}(groups={groups}) is not supported: only groups=1 (what Keras 2 "
+            "configs store) is accepted."
+        )
+
+
+def check_strides_dilation(strides: tuple, dilation_rate: tuple) -> None:
+    """Keras refuses a convolution both strided and dilated, as TensorFlow's convolution does."""
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ValueError(
+            "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+            f"Received: strides={strides} and dilation_rate={dilation_rate}"
+        )
 
 
 def standardize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple:

@@ -16,7 +16,7 @@ So every pooling call is one torch kernel on a view, plus at most a slicing view
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -24,9 +24,8 @@ import torch.nn.functional as F
 from kerasish import backend
 from kerasish.layers import conv_utils
 from kerasish.layers.base import Layer
+from kerasish.layers.conv_utils import IntOrTuple
 from kerasish.layers.input_spec import InputSpec
-
-IntOrTuple = Union[int, Sequence[int]]
 
 _MAX_POOL: dict[int, Callable[..., torch.Tensor]] = {
     1: F.max_pool1d,
@@ -120,7 +119,13 @@ class BasePooling(Layer):
         }
 
 
-class MaxPooling1D(BasePooling):
+# Keras spells out each pooling layer's constructor, with defaults that depend on the rank
+# only; max and average pooling of one rank share theirs (as Keras 2's ``_Pooling2D`` did).
+
+
+class _Pooling1D(BasePooling):
+    _pool_mode: str
+
     def __init__(
         self,
         pool_size: IntOrTuple = 2,
@@ -130,10 +135,14 @@ class MaxPooling1D(BasePooling):
         name: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(pool_size, strides, 1, "max", padding, data_format, name, **kwargs)
+        super().__init__(
+            pool_size, strides, 1, self._pool_mode, padding, data_format, name, **kwargs
+        )
 
 
-class MaxPooling2D(BasePooling):
+class _Pooling2D(BasePooling):
+    _pool_mode: str
+
     def __init__(
         self,
         pool_size: IntOrTuple = (2, 2),
@@ -143,10 +152,14 @@ class MaxPooling2D(BasePooling):
         name: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(pool_size, strides, 2, "max", padding, data_format, name, **kwargs)
+        super().__init__(
+            pool_size, strides, 2, self._pool_mode, padding, data_format, name, **kwargs
+        )
 
 
-class MaxPooling3D(BasePooling):
+class _Pooling3D(BasePooling):
+    _pool_mode: str
+
     def __init__(
         self,
         pool_size: IntOrTuple = (2, 2, 2),
@@ -156,46 +169,33 @@ class MaxPooling3D(BasePooling):
         name: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(pool_size, strides, 3, "max", padding, data_format, name, **kwargs)
+        super().__init__(
+            pool_size, strides, 3, self._pool_mode, padding, data_format, name, **kwargs
+        )
 
 
-class AveragePooling1D(BasePooling):
-    def __init__(
-        self,
-        pool_size: IntOrTuple = 2,
-        strides: Optional[IntOrTuple] = None,
-        padding: str = "valid",
-        data_format: Optional[str] = None,
-        name: Optional[str] = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(pool_size, strides, 1, "average", padding, data_format, name, **kwargs)
+class MaxPooling1D(_Pooling1D):
+    _pool_mode = "max"
 
 
-class AveragePooling2D(BasePooling):
-    def __init__(
-        self,
-        pool_size: IntOrTuple = (2, 2),
-        strides: Optional[IntOrTuple] = None,
-        padding: str = "valid",
-        data_format: Optional[str] = None,
-        name: Optional[str] = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(pool_size, strides, 2, "average", padding, data_format, name, **kwargs)
+class MaxPooling2D(_Pooling2D):
+    _pool_mode = "max"
 
 
-class AveragePooling3D(BasePooling):
-    def __init__(
-        self,
-        pool_size: IntOrTuple = (2, 2, 2),
-        strides: Optional[IntOrTuple] = None,
-        padding: str = "valid",
-        data_format: Optional[str] = None,
-        name: Optional[str] = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(pool_size, strides, 3, "average", padding, data_format, name, **kwargs)
+class MaxPooling3D(_Pooling3D):
+    _pool_mode = "max"
+
+
+class AveragePooling1D(_Pooling1D):
+    _pool_mode = "average"
+
+
+class AveragePooling2D(_Pooling2D):
+    _pool_mode = "average"
+
+
+class AveragePooling3D(_Pooling3D):
+    _pool_mode = "average"
 
 
 # ---------------------------------------------------------------- global pooling
@@ -238,13 +238,26 @@ class BaseGlobalPooling(Layer):
         }
 
 
-class GlobalAveragePooling1D(BaseGlobalPooling):
-    """Mean over steps; with a mask, the mean of the unmasked steps only."""
+class _GlobalPooling(BaseGlobalPooling):
+    """Keras' global pooling constructor, the same for every rank (the class's ``_rank``)."""
+
+    _rank: int
 
     def __init__(
         self, data_format: Optional[str] = None, keepdims: bool = False, **kwargs: Any
     ) -> None:
-        super().__init__(1, data_format, keepdims, **kwargs)
+        super().__init__(self._rank, data_format, keepdims, **kwargs)
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Mean over steps; with a mask, the mean of the unmasked steps only."""
+
+    _rank = 1
+
+    def __init__(
+        self, data_format: Optional[str] = None, keepdims: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(data_format, keepdims, **kwargs)
         self.supports_masking = True
 
     def call(self, inputs: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
@@ -259,49 +272,29 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         return None
 
 
-class GlobalAveragePooling2D(BaseGlobalPooling):
+class GlobalAveragePooling2D(_GlobalPooling):
+    _rank = 2
     _reduce = torch.mean
 
-    def __init__(
-        self, data_format: Optional[str] = None, keepdims: bool = False, **kwargs: Any
-    ) -> None:
-        super().__init__(2, data_format, keepdims, **kwargs)
 
-
-class GlobalAveragePooling3D(BaseGlobalPooling):
+class GlobalAveragePooling3D(_GlobalPooling):
+    _rank = 3
     _reduce = torch.mean
 
-    def __init__(
-        self, data_format: Optional[str] = None, keepdims: bool = False, **kwargs: Any
-    ) -> None:
-        super().__init__(3, data_format, keepdims, **kwargs)
 
-
-class GlobalMaxPooling1D(BaseGlobalPooling):
+class GlobalMaxPooling1D(_GlobalPooling):
+    _rank = 1
     _reduce = torch.amax
 
-    def __init__(
-        self, data_format: Optional[str] = None, keepdims: bool = False, **kwargs: Any
-    ) -> None:
-        super().__init__(1, data_format, keepdims, **kwargs)
 
-
-class GlobalMaxPooling2D(BaseGlobalPooling):
+class GlobalMaxPooling2D(_GlobalPooling):
+    _rank = 2
     _reduce = torch.amax
 
-    def __init__(
-        self, data_format: Optional[str] = None, keepdims: bool = False, **kwargs: Any
-    ) -> None:
-        super().__init__(2, data_format, keepdims, **kwargs)
 
-
-class GlobalMaxPooling3D(BaseGlobalPooling):
+class GlobalMaxPooling3D(_GlobalPooling):
+    _rank = 3
     _reduce = torch.amax
-
-    def __init__(
-        self, data_format: Optional[str] = None, keepdims: bool = False, **kwargs: Any
-    ) -> None:
-        super().__init__(3, data_format, keepdims, **kwargs)
 
 
 MaxPool1D = MaxPooling1D

@@ -13,7 +13,9 @@ from typing import Any, Optional, Sequence
 import torch
 
 from kerasish import constraints, initializers, regularizers
-from kerasish.layers.depthwise_conv import BaseDepthwise, IntOrTuple, check_groups
+from kerasish.layers import conv_utils
+from kerasish.layers.conv_utils import IntOrTuple
+from kerasish.layers.depthwise_conv import BaseDepthwise
 
 # tf.keras' SeparableConv configs carry Conv's keys too (ignored by tf.keras; Keras 3
 # refuses them). Reading such a config drops them.
@@ -51,11 +53,7 @@ class BaseSeparableConv(BaseDepthwise):
             depthwise_regularizer, bias_regularizer, activity_regularizer,
             depthwise_constraint, bias_constraint, **kwargs,
         )
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
-            raise ValueError(
-                "Invalid value for argument `filters`. Expected a strictly positive value. "
-                f"Received filters={filters}."
-            )
+        conv_utils.check_positive("filters", filters)
         self.filters = filters
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
@@ -71,22 +69,8 @@ class BaseSeparableConv(BaseDepthwise):
             regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint,
         )
-        if self.use_bias:
-            self.add_weight(
-                "bias",
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
-            self.bias = None
-        self.built = True
-
-    def _keras_weight(self, index: int, name: str) -> torch.Tensor:
-        if not self.built:
-            raise AttributeError(f"You must build the layer before accessing `{name}`.")
-        return self._keras_variables[index].value
+        self._add_bias(self.filters)
+        self._finish_build(in_channels)
 
     @property
     def depthwise_kernel(self) -> torch.Tensor:
@@ -98,20 +82,19 @@ class BaseSeparableConv(BaseDepthwise):
         """Keras layout ``(1..., in * depth_multiplier, filters)``: a view."""
         return self._keras_weight(1, "pointwise_kernel")
 
-    def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        x = inputs.movedim(-1, 1) if self._channels_last else inputs
+    def _convolve(self, x: torch.Tensor) -> torch.Tensor:
         x = self._depthwise(x, self.depthwise_weight, None)
-        outputs = self._torch_conv(x, self.pointwise_weight, self.bias)
-        if self._channels_last:
-            outputs = outputs.movedim(1, -1)
-        return self.activation(outputs)
+        return self._torch_conv(x, self.pointwise_weight, self.bias)
 
     def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
-        return self._output_shape(input_shape, self.filters)
+        input_shape = self._checked_rank(input_shape)
+        return self._padded_output_shape(
+            input_shape, self.filters, "kernel_size", self.kernel_size
+        )
 
     def get_config(self) -> dict:
         return {
-            **self._depthwise_config(),
+            **super().get_config(),
             "filters": self.filters,
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
             "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
@@ -121,7 +104,7 @@ class BaseSeparableConv(BaseDepthwise):
     @classmethod
     def from_config(cls, config: dict) -> BaseSeparableConv:
         config = dict(config)
-        check_groups(cls.__name__, config.pop("groups", 1))
+        conv_utils.check_groups_is_one(cls.__name__, config.pop("groups", 1))
         for key in _KERAS2_CONV_KEYS:
             config.pop(key, None)
         return cls(**config)
