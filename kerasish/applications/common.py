@@ -9,7 +9,7 @@ Keras' and Keras' weight files load by position (Keras 2 ``.h5``) or by layer cl
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from kerasish import backend, layers
 from kerasish.applications import imagenet_utils, weight_files
@@ -31,6 +31,58 @@ def check_weights_argument(weights: Any, include_top: bool, classes: int) -> Non
             'If using `weights="imagenet"` with `include_top=True`, `classes` should be 1000. '
             f"Received classes={classes}"
         )
+
+
+def standard_arguments(
+    default_name: str,
+) -> Callable[[Callable[..., Functional]], Callable[..., Functional]]:
+    """Decorator giving a model variant (``ResNet50``...) Keras' usual application signature.
+
+    Keras spells the same parameters out for every variant, only ``name``'s default differs;
+    the decorated function receives them all as keywords.
+    """
+
+    def decorate(variant: Callable[..., Functional]) -> Callable[..., Functional]:
+        def application(
+            include_top: bool = True,
+            weights: Any = "imagenet",
+            input_tensor: Any = None,
+            input_shape: Optional[tuple] = None,
+            pooling: Optional[str] = None,
+            classes: int = 1000,
+            classifier_activation: Any = "softmax",
+            name: str = default_name,
+        ) -> Functional:
+            return variant(
+                include_top=include_top, weights=weights, input_tensor=input_tensor,
+                input_shape=input_shape, pooling=pooling, classes=classes,
+                classifier_activation=classifier_activation, name=name,
+            )
+
+        # Not functools.wraps: its __wrapped__ would make inspect show ``**arguments``.
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(application, attribute, getattr(variant, attribute))
+        return application
+
+    return decorate
+
+
+def checked_input(
+    weights: Any,
+    include_top: bool,
+    classes: int,
+    input_tensor: Any,
+    input_shape: Optional[tuple],
+    default_size: int,
+    min_size: int,
+) -> KerasTensor:
+    """A builder's opening, in Keras' order: the weights checks, then the input shape Keras'
+    rules give (``default_size`` by default, at least ``min_size``), then the input."""
+    check_weights_argument(weights, include_top, classes)
+    input_shape = imagenet_utils.obtain_input_shape(
+        input_shape, default_size, min_size, backend.image_data_format(), include_top, weights
+    )
+    return image_input(input_tensor, input_shape)
 
 
 def channel_axis() -> int:
@@ -78,6 +130,23 @@ def pooled(x: KerasTensor, pooling: Optional[str], avg_name: Optional[str] = Non
     return x
 
 
+def pooled_top(
+    x: KerasTensor,
+    include_top: bool,
+    pooling: Optional[str],
+    classes: int,
+    classifier_activation: Any,
+    weights: Any,
+    **pool_names: Optional[str],
+) -> KerasTensor:
+    """The usual end: the top as a global average pool ``avg_pool`` and the classifier, or
+    without it ``pooling`` (``pool_names``: ``pooled``'s layer names)."""
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        return classifier(x, classes, classifier_activation, weights)
+    return pooled(x, pooling, **pool_names)
+
+
 def classifier(x: KerasTensor, classes: int, classifier_activation: Any, weights: Any,
                **dense_kwargs: Any) -> KerasTensor:
     """The ImageNet classifier: one Dense layer named ``predictions``."""
@@ -85,6 +154,12 @@ def classifier(x: KerasTensor, classes: int, classifier_activation: Any, weights
     return layers.Dense(
         classes, activation=classifier_activation, name="predictions", **dense_kwargs
     )(x)
+
+
+def tf_kernels_file(stem: str, include_top: bool) -> str:
+    """The name Keras publishes most ImageNet weight files under."""
+    suffix = "" if include_top else "_notop"
+    return f"{stem}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
 
 
 def make_model(

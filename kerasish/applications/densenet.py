@@ -26,7 +26,7 @@ def dense_block(x: KerasTensor, blocks: int, name: str) -> KerasTensor:
 
 
 def transition_block(x: KerasTensor, reduction: float, name: str) -> KerasTensor:
-    axis = 3 if backend.image_data_format() == "channels_last" else 1
+    axis = common.channel_axis()
     x = layers.BatchNormalization(axis=axis, epsilon=_EPSILON, name=f"{name}_bn")(x)
     x = layers.Activation("relu", name=f"{name}_relu")(x)
     x = layers.Conv2D(int(x.shape[axis] * reduction), 1, use_bias=False, name=f"{name}_conv")(x)
@@ -34,7 +34,7 @@ def transition_block(x: KerasTensor, reduction: float, name: str) -> KerasTensor
 
 
 def conv_block(x: KerasTensor, growth_rate: int, name: str) -> KerasTensor:
-    axis = 3 if backend.image_data_format() == "channels_last" else 1
+    axis = common.channel_axis()
     x1 = layers.BatchNormalization(axis=axis, epsilon=_EPSILON, name=f"{name}_0_bn")(x)
     x1 = layers.Activation("relu", name=f"{name}_0_relu")(x1)
     x1 = layers.Conv2D(4 * growth_rate, 1, use_bias=False, name=f"{name}_1_conv")(x1)
@@ -63,11 +63,9 @@ def DenseNet(  # noqa: N802 - Keras' public name
             "DenseNet does not support the `channels_first` image data format. Switch to "
             "`channels_last` with `keras.config.set_image_data_format('channels_last')`."
         )
-    common.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, 224, 32, backend.image_data_format(), include_top, weights
+    img_input = common.checked_input(
+        weights, include_top, classes, input_tensor, input_shape, 224, 32
     )
-    img_input = common.image_input(input_tensor, input_shape)
     axis = 3
 
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
@@ -83,76 +81,34 @@ def DenseNet(  # noqa: N802 - Keras' public name
     x = layers.BatchNormalization(axis=axis, epsilon=_EPSILON, name="bn")(x)
     x = layers.Activation("relu", name="relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = common.classifier(x, classes, classifier_activation, weights)
-    else:
-        x = common.pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
+    x = common.pooled_top(
+        x, include_top, pooling, classes, classifier_activation, weights,
+        avg_name="avg_pool", max_name="max_pool",
+    )
     file_name = None
     if weights == "imagenet":
         if tuple(blocks) not in _PUBLISHED:
             raise ValueError("weights_path undefined")
-        suffix = "" if include_top else "_notop"
-        file_name = f"{_PUBLISHED[tuple(blocks)]}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
+        file_name = common.tf_kernels_file(_PUBLISHED[tuple(blocks)], include_top)
     return common.make_model(img_input, input_tensor, x, name, weights, file_name, "densenet")
 
 
-def _densenet(blocks: tuple, name: str, **kwargs: Any) -> Functional:
-    return DenseNet(list(blocks), name=name, **kwargs)
-
-
-def DenseNet121(  # noqa: N802
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "densenet121",
-) -> Functional:
+@common.standard_arguments("densenet121")
+def DenseNet121(**arguments: Any) -> Functional:  # noqa: N802
     """DenseNet121: 6, 12, 24 and 16 conv blocks. Inputs: ``preprocess_input`` ("torch")."""
-    return _densenet(
-        (6, 12, 24, 16), name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return DenseNet([6, 12, 24, 16], **arguments)
 
 
-def DenseNet169(  # noqa: N802
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "densenet169",
-) -> Functional:
+@common.standard_arguments("densenet169")
+def DenseNet169(**arguments: Any) -> Functional:  # noqa: N802
     """DenseNet169: 6, 12, 32 and 32 conv blocks."""
-    return _densenet(
-        (6, 12, 32, 32), name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return DenseNet([6, 12, 32, 32], **arguments)
 
 
-def DenseNet201(  # noqa: N802
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "densenet201",
-) -> Functional:
+@common.standard_arguments("densenet201")
+def DenseNet201(**arguments: Any) -> Functional:  # noqa: N802
     """DenseNet201: 6, 12, 48 and 32 conv blocks."""
-    return _densenet(
-        (6, 12, 48, 32), name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return DenseNet([6, 12, 48, 32], **arguments)
 
 
 def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
@@ -160,5 +116,4 @@ def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

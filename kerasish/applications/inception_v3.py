@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from kerasish import backend, layers
+from kerasish import layers
 from kerasish.applications import common, imagenet_utils
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.models.functional import Functional
-
-_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels"
 
 
 def InceptionV3(  # noqa: N802 - Keras' public name
@@ -28,11 +26,9 @@ def InceptionV3(  # noqa: N802 - Keras' public name
     name: str = "inception_v3",
 ) -> Functional:
     """Inception v3; inputs at least 75x75 (299x299 with the ImageNet top), scaled to [-1, 1]."""
-    common.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, 299, 75, backend.image_data_format(), include_top, weights
+    img_input = common.checked_input(
+        weights, include_top, classes, input_tensor, input_shape, 299, 75
     )
-    img_input = common.image_input(input_tensor, input_shape)
     axis = common.channel_axis()
 
     x = conv2d_bn(img_input, 32, 3, 3, strides=(2, 2), padding="valid")
@@ -57,12 +53,8 @@ def InceptionV3(  # noqa: N802 - Keras' public name
     for i in range(2):
         x = _block_8(x, axis, i)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = common.classifier(x, classes, classifier_activation, weights)
-    else:
-        x = common.pooled(x, pooling)
-    file_name = f"{_FILE}.h5" if include_top else f"{_FILE}_notop.h5"
+    x = common.pooled_top(x, include_top, pooling, classes, classifier_activation, weights)
+    file_name = common.tf_kernels_file("inception_v3", include_top)
     return common.make_model(img_input, input_tensor, x, name, weights, file_name, "inception_v3")
 
 
@@ -167,5 +159,4 @@ def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

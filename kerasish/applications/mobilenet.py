@@ -8,7 +8,7 @@ the original Conv2D classifier, so its weight files fit).
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from kerasish import backend, layers
 from kerasish.applications import common, imagenet_utils
@@ -39,16 +39,9 @@ def MobileNet(  # noqa: N802 - Keras' public name
 ) -> Functional:
     """MobileNet; ImageNet weights exist for alpha 0.25/0.5/0.75/1.0 at 128..224 pixels."""
     common.check_weights_argument(weights, include_top, classes)
-    channels_first = backend.image_data_format() == "channels_first"
-    default_size = 224
-    if input_shape is not None:
-        rows, cols = (input_shape[1], input_shape[2]) if channels_first else input_shape[:2]
-        if rows == cols and rows in _SIZES:
-            default_size = rows
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size, 32, backend.image_data_format(), include_top, weights
+    input_shape, rows, cols = sized_input_shape(
+        input_shape, input_shape, _SIZES, include_top, weights
     )
-    rows, cols = (input_shape[1], input_shape[2]) if channels_first else input_shape[:2]
     if weights == "imagenet":
         if depth_multiplier != 1:
             raise ValueError(
@@ -60,14 +53,7 @@ def MobileNet(  # noqa: N802 - Keras' public name
                 "If imagenet weights are being loaded, alpha can be one of`0.25`, `0.50`, "
                 f"`0.75` or `1.0` only.  Received alpha={alpha}"
             )
-        if rows != cols or rows not in _SIZES:
-            rows = 224
-            warnings.warn(
-                "`input_shape` is undefined or non-square, or `rows` is not in "
-                "[128, 160, 192, 224]. Weights for input shape (224, 224) will be loaded as "
-                "the default.",
-                stacklevel=2,
-            )
+        rows = weights_rows(rows, cols, _SIZES)
     img_input = common.image_input(input_tensor, input_shape)
 
     x = _conv_block(img_input, 32, alpha, strides=(2, 2))
@@ -91,6 +77,46 @@ def MobileNet(  # noqa: N802 - Keras' public name
         suffix = "" if include_top else "_no_top"
         file_name = f"mobilenet_{_ALPHA_TEXT[alpha]}_{rows}_tf{suffix}.h5"
     return common.make_model(img_input, input_tensor, x, name, weights, file_name, "mobilenet")
+
+
+def sized_input_shape(
+    input_shape: Optional[tuple],
+    sized: Optional[Sequence],
+    sizes: Sequence[int],
+    include_top: bool,
+    weights: Any,
+) -> tuple[tuple, Any, Any]:
+    """The input shape by Keras' rules, with its rows and cols. The default size is that of
+    ``sized`` (a shape without the batch axis) when it is square and one of the ``sizes`` that
+    ImageNet weights exist for, else 224 (also for MobileNetV2)."""
+    default_size = 224
+    if sized is not None:
+        rows, cols = _rows_cols(sized)
+        if rows == cols and rows in sizes:
+            default_size = rows
+    input_shape = imagenet_utils.obtain_input_shape(
+        input_shape, default_size, 32, backend.image_data_format(), include_top, weights
+    )
+    return (input_shape, *_rows_cols(input_shape))
+
+
+def weights_rows(rows: Any, cols: Any, sizes: Sequence[int]) -> int:
+    """The input size of the ImageNet weights to load: ``rows`` for a square input of one of
+    the ``sizes``, else 224, with Keras' warning (also for MobileNetV2)."""
+    if rows == cols and rows in sizes:
+        return rows
+    warnings.warn(
+        f"`input_shape` is undefined or non-square, or `rows` is not in {list(sizes)}. "
+        "Weights for input shape (224, 224) will be loaded as the default.",
+        stacklevel=3,
+    )
+    return 224
+
+
+def _rows_cols(shape: Sequence) -> tuple:
+    if backend.image_data_format() == "channels_first":
+        return shape[1], shape[2]
+    return tuple(shape[:2])
 
 
 def _conv_block(
@@ -144,5 +170,4 @@ def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

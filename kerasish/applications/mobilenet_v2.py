@@ -7,11 +7,10 @@ and projects back with a linear 1x1; blocks that keep shape and stride add their
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Optional
 
 from kerasish import backend, layers
-from kerasish.applications import common, imagenet_utils
+from kerasish.applications import common, imagenet_utils, mobilenet
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.models.functional import Functional
 
@@ -43,7 +42,6 @@ def MobileNetV2(  # noqa: N802 - Keras' public name
     """MobileNetV2; ImageNet weights for alpha in 0.35..1.4 at 96..224 pixels."""
     common.check_weights_argument(weights, include_top, classes)
     channels_first = backend.image_data_format() == "channels_first"
-    default_size = 224
     if input_tensor is not None:
         if not isinstance(input_tensor, KerasTensor):
             raise ValueError(f"input_tensor is not a Keras tensor; Received `input_tensor={input_tensor}`")
@@ -57,28 +55,16 @@ def MobileNetV2(  # noqa: N802 - Keras' public name
     sized = input_shape if input_shape is not None else (
         tuple(input_tensor.shape)[1:] if input_tensor is not None else None
     )
-    if sized is not None:
-        rows, cols = (sized[1], sized[2]) if channels_first else sized[:2]
-        if rows == cols and rows in _SIZES:
-            default_size = rows
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size, 32, backend.image_data_format(), include_top, weights
+    input_shape, rows, cols = mobilenet.sized_input_shape(
+        input_shape, sized, _SIZES, include_top, weights
     )
-    rows, cols = (input_shape[1], input_shape[2]) if channels_first else input_shape[:2]
     if weights == "imagenet":
         if alpha not in _ALPHAS:
             raise ValueError(
                 "If imagenet weights are being loaded, alpha must be one of `0.35`, `0.50`, "
                 f"`0.75`, `1.0`, `1.3` or `1.4` only; Received `alpha={alpha}`"
             )
-        if rows != cols or rows not in _SIZES:
-            rows = 224
-            warnings.warn(
-                "`input_shape` is undefined or non-square, or `rows` is not in "
-                "[96, 128, 160, 192, 224]. Weights for input shape (224, 224) will be loaded "
-                "as the default.",
-                stacklevel=2,
-            )
+        rows = mobilenet.weights_rows(rows, cols, _SIZES)
     img_input = common.image_input(input_tensor, input_shape)
     axis = 1 if channels_first else -1
 
@@ -166,5 +152,4 @@ def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

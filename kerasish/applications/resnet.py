@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from kerasish import backend, layers
+from kerasish import layers
 from kerasish.applications import common, imagenet_utils
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.models.functional import Functional
@@ -34,11 +34,9 @@ def ResNet(  # noqa: N802 - Keras' public name
     weights_name: Optional[str] = None,
 ) -> Functional:
     """The stem (7x7/2 conv, 3x3/2 max pool), ``stack_fn``'s blocks, then the top."""
-    common.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, 224, 32, backend.image_data_format(), include_top, weights
+    img_input = common.checked_input(
+        weights, include_top, classes, input_tensor, input_shape, 224, 32
     )
-    img_input = common.image_input(input_tensor, input_shape)
     axis = common.channel_axis()
 
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
@@ -53,15 +51,13 @@ def ResNet(  # noqa: N802 - Keras' public name
         x = layers.BatchNormalization(axis=axis, epsilon=_EPSILON, name="post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = common.classifier(x, classes, classifier_activation, weights)
-    else:
-        x = common.pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
+    x = common.pooled_top(
+        x, include_top, pooling, classes, classifier_activation, weights,
+        avg_name="avg_pool", max_name="max_pool",
+    )
     file_name = None
     if weights_name in _PUBLISHED:
-        suffix = "" if include_top else "_notop"
-        file_name = f"{weights_name}_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
+        file_name = common.tf_kernels_file(weights_name, include_top)
     return common.make_model(img_input, input_tensor, x, name, weights, file_name, "resnet")
 
 
@@ -153,62 +149,26 @@ def _v1_stacks(depths: tuple[int, int, int, int]) -> Callable[[KerasTensor], Ker
     return stack_fn
 
 
-def _resnet_v1(depths: tuple, weights_name: str, name: str, **kwargs: Any) -> Functional:
-    return ResNet(_v1_stacks(depths), False, True, name=name, weights_name=weights_name, **kwargs)
+def _resnet_v1(depths: tuple, weights_name: str, **arguments: Any) -> Functional:
+    return ResNet(_v1_stacks(depths), False, True, weights_name=weights_name, **arguments)
 
 
-def ResNet50(  # noqa: N802
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet50",
-) -> Functional:
+@common.standard_arguments("resnet50")
+def ResNet50(**arguments: Any) -> Functional:  # noqa: N802
     """ResNet50: stages of 3, 4, 6 and 3 bottleneck blocks. Inputs: ``preprocess_input``."""
-    return _resnet_v1(
-        (3, 4, 6, 3), "resnet50", name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return _resnet_v1((3, 4, 6, 3), "resnet50", **arguments)
 
 
-def ResNet101(  # noqa: N802
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet101",
-) -> Functional:
+@common.standard_arguments("resnet101")
+def ResNet101(**arguments: Any) -> Functional:  # noqa: N802
     """ResNet101: stages of 3, 4, 23 and 3 bottleneck blocks."""
-    return _resnet_v1(
-        (3, 4, 23, 3), "resnet101", name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return _resnet_v1((3, 4, 23, 3), "resnet101", **arguments)
 
 
-def ResNet152(  # noqa: N802
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet152",
-) -> Functional:
+@common.standard_arguments("resnet152")
+def ResNet152(**arguments: Any) -> Functional:  # noqa: N802
     """ResNet152: stages of 3, 8, 36 and 3 bottleneck blocks."""
-    return _resnet_v1(
-        (3, 8, 36, 3), "resnet152", name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return _resnet_v1((3, 8, 36, 3), "resnet152", **arguments)
 
 
 def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
@@ -216,5 +176,4 @@ def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

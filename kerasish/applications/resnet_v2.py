@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from kerasish.applications import imagenet_utils, resnet
+from kerasish.applications import common, imagenet_utils, resnet
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.models.functional import Functional
 
@@ -23,64 +23,26 @@ def _v2_stacks(depths: tuple[int, int, int, int]) -> Callable[[KerasTensor], Ker
     return stack_fn
 
 
-def _resnet_v2(depths: tuple, weights_name: str, name: str, **kwargs: Any) -> Functional:
-    return resnet.ResNet(
-        _v2_stacks(depths), True, True, name=name, weights_name=weights_name, **kwargs
-    )
+def _resnet_v2(depths: tuple, weights_name: str, **arguments: Any) -> Functional:
+    return resnet.ResNet(_v2_stacks(depths), True, True, weights_name=weights_name, **arguments)
 
 
-def ResNet50V2(  # noqa: N802 - Keras' public name
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet50v2",
-) -> Functional:
+@common.standard_arguments("resnet50v2")
+def ResNet50V2(**arguments: Any) -> Functional:  # noqa: N802 - Keras' public name
     """ResNet50V2: stages of 3, 4, 6 and 3 blocks. Inputs scaled to [-1, 1]."""
-    return _resnet_v2(
-        (3, 4, 6, 3), "resnet50v2", name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return _resnet_v2((3, 4, 6, 3), "resnet50v2", **arguments)
 
 
-def ResNet101V2(  # noqa: N802
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet101v2",
-) -> Functional:
+@common.standard_arguments("resnet101v2")
+def ResNet101V2(**arguments: Any) -> Functional:  # noqa: N802
     """ResNet101V2: stages of 3, 4, 23 and 3 blocks."""
-    return _resnet_v2(
-        (3, 4, 23, 3), "resnet101v2", name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return _resnet_v2((3, 4, 23, 3), "resnet101v2", **arguments)
 
 
-def ResNet152V2(  # noqa: N802
-    include_top: bool = True,
-    weights: Any = "imagenet",
-    input_tensor: Any = None,
-    input_shape: Optional[tuple] = None,
-    pooling: Optional[str] = None,
-    classes: int = 1000,
-    classifier_activation: Any = "softmax",
-    name: str = "resnet152v2",
-) -> Functional:
+@common.standard_arguments("resnet152v2")
+def ResNet152V2(**arguments: Any) -> Functional:  # noqa: N802
     """ResNet152V2: stages of 3, 8, 36 and 3 blocks."""
-    return _resnet_v2(
-        (3, 8, 36, 3), "resnet152v2", name, include_top=include_top, weights=weights,
-        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-        classifier_activation=classifier_activation,
-    )
+    return _resnet_v2((3, 8, 36, 3), "resnet152v2", **arguments)
 
 
 def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
@@ -88,5 +50,4 @@ def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -14,8 +14,6 @@ from kerasish.applications import common, imagenet_utils
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.models.functional import Functional
 
-_FILE = "xception_weights_tf_dim_ordering_tf_kernels"
-
 
 def Xception(  # noqa: N802 - Keras' public name
     include_top: bool = True,
@@ -28,11 +26,9 @@ def Xception(  # noqa: N802 - Keras' public name
     name: str = "xception",
 ) -> Functional:
     """Xception; inputs at least 71x71 (299x299 with the top), scaled to [-1, 1]."""
-    common.check_weights_argument(weights, include_top, classes)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, 299, 71, backend.image_data_format(), include_top, weights
+    img_input = common.checked_input(
+        weights, include_top, classes, input_tensor, input_shape, 299, 71
     )
-    img_input = common.image_input(input_tensor, input_shape)
     axis = 1 if backend.image_data_format() == "channels_first" else -1
 
     x = layers.Conv2D(32, (3, 3), strides=(2, 2), use_bias=False, name="block1_conv1")(img_input)
@@ -60,12 +56,8 @@ def Xception(  # noqa: N802 - Keras' public name
     x = _sepconv_bn(x, 2048, "block14_sepconv2", axis)
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
 
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = common.classifier(x, classes, classifier_activation, weights)
-    else:
-        x = common.pooled(x, pooling)
-    file_name = f"{_FILE}.h5" if include_top else f"{_FILE}_notop.h5"
+    x = common.pooled_top(x, include_top, pooling, classes, classifier_activation, weights)
+    file_name = common.tf_kernels_file("xception", include_top)
     return common.make_model(img_input, input_tensor, x, name, weights, file_name, "xception")
 
 
@@ -96,5 +88,4 @@ def preprocess_input(x: Any, data_format: Optional[str] = None) -> Any:
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds: Any, top: int = 5) -> list:
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -27,7 +27,73 @@ from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
 
 
-class BatchNormalization(Layer):
+class GammaBeta:
+    """Mixin for the normalizations with a learned scale ``gamma`` and offset ``beta`` (torch's
+    ``weight`` and ``bias``): their arguments, weights and config entries are Keras' in all."""
+
+    def _init_gamma_beta(
+        self,
+        beta_initializer: Any,
+        gamma_initializer: Any,
+        beta_regularizer: Any,
+        gamma_regularizer: Any,
+        beta_constraint: Any,
+        gamma_constraint: Any,
+    ) -> None:
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def _add_gamma_beta(self, shape: tuple, scale: bool, center: bool) -> None:
+        """``gamma`` if ``scale``, ``beta`` if ``center``; the torch name of one left out is None."""
+        if scale:
+            self.add_weight(
+                "gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+        else:
+            self.weight = None
+        if center:
+            self.add_weight(
+                "beta",
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        else:
+            self.bias = None
+
+    # Keras-named views of the torch-named tensors.
+    @property
+    def gamma(self) -> Optional[torch.Tensor]:
+        return self.weight if self.built else None
+
+    @property
+    def beta(self) -> Optional[torch.Tensor]:
+        return self.bias if self.built else None
+
+    def _gamma_beta_config(self, **serialized_initializers: Any) -> dict:
+        """The entries in Keras' order; BatchNormalization's moving-statistics initializers
+        (``serialized_initializers``) go after gamma's."""
+        return {
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **serialized_initializers,
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }
+
+
+class BatchNormalization(GammaBeta, Layer):
     """Normalize over every axis but ``axis`` with batch (training) or moving statistics."""
 
     def __init__(
@@ -71,14 +137,12 @@ class BatchNormalization(Layer):
         self.epsilon = float(epsilon)
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
+        self._init_gamma_beta(
+            beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+            beta_constraint, gamma_constraint,
+        )
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
         self.renorm = False
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
@@ -89,7 +153,7 @@ class BatchNormalization(Layer):
 
     def build(self, input_shape: Sequence[Optional[int]]) -> None:
         input_shape = tuple(input_shape)
-        self._check_axis(input_shape)
+        _check_axes(input_shape, [self.axis], self.axis)
         size = input_shape[self.axis]
         if size is None:
             raise ValueError(
@@ -97,26 +161,7 @@ class BatchNormalization(Layer):
                 f"should have a defined dimension. Received input shape {input_shape}."
             )
         shape = (size,)
-        if self.scale:
-            self.add_weight(
-                "gamma",
-                shape=shape,
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-        else:
-            self.weight = None
-        if self.center:
-            self.add_weight(
-                "beta",
-                shape=shape,
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
-        else:
-            self.bias = None
+        self._add_gamma_beta(shape, self.scale, self.center)
         self.add_weight(
             "moving_mean", shape=shape, initializer=self.moving_mean_initializer, trainable=False
         )
@@ -131,22 +176,6 @@ class BatchNormalization(Layer):
         self._reduction_axes = tuple(i for i in range(ndim) if i != self._channel_axis)
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: size})
         self.built = True
-
-    def _check_axis(self, input_shape: tuple) -> None:
-        if not -len(input_shape) <= self.axis < len(input_shape):
-            raise ValueError(
-                f"Axis {self.axis} is out of bounds for input shape {input_shape}. "
-                f"Received: axis={self.axis}"
-            )
-
-    # Keras-named views of the torch-named tensors.
-    @property
-    def gamma(self) -> Optional[torch.Tensor]:
-        return self.weight if self.built else None
-
-    @property
-    def beta(self) -> Optional[torch.Tensor]:
-        return self.bias if self.built else None
 
     @property
     def moving_mean(self) -> Optional[torch.Tensor]:
@@ -246,7 +275,7 @@ class BatchNormalization(Layer):
 
     def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
         input_shape = tuple(input_shape)
-        self._check_axis(input_shape)
+        _check_axes(input_shape, [self.axis], self.axis)
         return input_shape
 
     # ----------------------------------------------------- torch interoperability
@@ -269,16 +298,12 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(
-                self.moving_variance_initializer
+            **self._gamma_beta_config(
+                moving_mean_initializer=initializers.serialize(self.moving_mean_initializer),
+                moving_variance_initializer=initializers.serialize(
+                    self.moving_variance_initializer
+                ),
             ),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
         }
 
 
@@ -300,6 +325,15 @@ def _values_per_channel(inputs: torch.Tensor, channel_axis: int) -> int:
     return inputs.numel() // max(inputs.shape[channel_axis], 1)
 
 
+def _check_axes(input_shape: tuple, axes: Sequence[int], received: Any) -> None:
+    for axis in axes:
+        if not -len(input_shape) <= axis < len(input_shape):
+            raise ValueError(
+                f"Axis {axis} is out of bounds for input shape {input_shape}. "
+                f"Received: axis={received}"
+            )
+
+
 # --------------------------------------------------------------- per-sample normalizations
 
 
@@ -308,7 +342,7 @@ def _in_float32(x: torch.Tensor) -> torch.Tensor:
     return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(GammaBeta, Layer):
     """Normalize each sample over ``axis`` (default: the features axis), then ``gamma``/``beta``.
 
     Stored as ``torch.nn.LayerNorm`` stores it (``weight``, ``bias``). When the axes are the
@@ -348,12 +382,10 @@ class LayerNormalization(Layer):
         self.center = center
         self.scale = scale
         self.rms_scaling = rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._init_gamma_beta(
+            beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+            beta_constraint, gamma_constraint,
+        )
         self.supports_masking = True
 
     def build(self, input_shape: Sequence[Optional[int]]) -> None:
@@ -367,26 +399,9 @@ class LayerNormalization(Layer):
                 f"input must be known. Received input shape {input_shape}."
             )
         self.axis = axes
-        if self.scale or self.rms_scaling:
-            self.add_weight(
-                "gamma",
-                shape=shape,
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-        else:
-            self.weight = None
-        if self.center and not self.rms_scaling:
-            self.add_weight(
-                "beta",
-                shape=shape,
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
-        else:
-            self.bias = None
+        self._add_gamma_beta(
+            shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling
+        )
         ndim = len(input_shape)
         positive = [d % ndim for d in axes]
         self._reduce_axes = tuple(positive)
@@ -397,14 +412,6 @@ class LayerNormalization(Layer):
             shape if positive == list(range(ndim - len(axes), ndim)) else None
         )
         self.built = True
-
-    @property
-    def gamma(self) -> Optional[torch.Tensor]:
-        return self.weight if self.built else None
-
-    @property
-    def beta(self) -> Optional[torch.Tensor]:
-        return self.bias if self.built else None
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = _in_float32(inputs)
@@ -428,12 +435,8 @@ class LayerNormalization(Layer):
 
     def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
         input_shape = tuple(input_shape)
-        for axis in self.axis if isinstance(self.axis, list) else [self.axis]:
-            if axis >= len(input_shape) or axis < -len(input_shape):
-                raise ValueError(
-                    f"Axis {axis} is out of bounds for input shape {input_shape}. "
-                    f"Received: axis={self.axis}"
-                )
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        _check_axes(input_shape, axes, self.axis)
         return input_shape
 
     def get_config(self) -> dict:
@@ -443,19 +446,14 @@ class LayerNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **self._gamma_beta_config(),
         }
         if self.rms_scaling:  # a Keras 3 key that tf.keras does not accept
             config["rms_scaling"] = True
         return config
 
 
-class GroupNormalization(Layer):
+class GroupNormalization(GammaBeta, Layer):
     """Normalize each sample over groups of channels (``groups=-1``: instance normalization).
 
     One ``F.group_norm`` call with the channel axis moved to position 1; stored as
@@ -492,12 +490,10 @@ class GroupNormalization(Layer):
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._init_gamma_beta(
+            beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+            beta_constraint, gamma_constraint,
+        )
 
     def build(self, input_shape: Sequence[Optional[int]]) -> None:
         input_shape = tuple(input_shape)
@@ -521,36 +517,9 @@ class GroupNormalization(Layer):
                 f"channels ({dim})."
             )
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
-        if self.scale:
-            self.add_weight(
-                "gamma",
-                shape=(dim,),
-                initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint,
-            )
-        else:
-            self.weight = None
-        if self.center:
-            self.add_weight(
-                "beta",
-                shape=(dim,),
-                initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint,
-            )
-        else:
-            self.bias = None
+        self._add_gamma_beta((dim,), self.scale, self.center)
         self._channel_axis = self.axis % len(input_shape)
         self.built = True
-
-    @property
-    def gamma(self) -> Optional[torch.Tensor]:
-        return self.weight if self.built else None
-
-    @property
-    def beta(self) -> Optional[torch.Tensor]:
-        return self.bias if self.built else None
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         axis = self._channel_axis
@@ -562,11 +531,7 @@ class GroupNormalization(Layer):
 
     def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
         input_shape = tuple(input_shape)
-        if self.axis >= len(input_shape) or self.axis < -len(input_shape):
-            raise ValueError(
-                f"Axis {self.axis} is out of bounds for input shape {input_shape}. "
-                f"Received: axis={self.axis}"
-            )
+        _check_axes(input_shape, [self.axis], self.axis)
         return input_shape
 
     def get_config(self) -> dict:
@@ -577,12 +542,7 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **self._gamma_beta_config(),
         }
 
 

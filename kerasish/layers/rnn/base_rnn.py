@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 import torch
 
-from kerasish import backend
+from kerasish import backend, regularizers
 from kerasish.layers.base import Layer, is_shape
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.rnn import loop
@@ -391,6 +391,15 @@ class SelfCell:
 
     def _cell_defines_initial_state(self) -> bool:
         return False
+
+    def get_config(self) -> dict:
+        # tf.keras keys, without `time_major` and `implementation`: Keras 3 refuses those, so
+        # leaving them out keeps the config readable by both.
+        return {
+            **self._sequence_config(),
+            **self._cell_config(),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+        }
 
 
 # --------------------------------------------------------------------------- helpers

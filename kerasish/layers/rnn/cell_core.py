@@ -3,11 +3,13 @@
 ``LSTMCell`` and ``LSTM`` (likewise the SimpleRNN and GRU pairs) take the same arguments, hold
 the same weights and compute the same step; the layer only adds the loop over time. Both get
 all of it from one core mixin (``SimpleRNNCore``, ``LSTMCore``, ``GRUCore``, on ``CellCore``
-here), which lets a layer be its own cell: its parameters then sit directly on it, under the
-names of ``torch.nn.LSTM`` (``weight_ih_l0``, ...), so its ``state_dict`` loads into
-``torch.nn.LSTM``, while a cell uses the names of ``torch.nn.LSTMCell`` (``weight_ih``, ...).
-The Keras-layout ``kernel``/``recurrent_kernel``/``bias`` are views (or, for GRU's gate order,
-reordered copies) produced by ``saving/layouts.py``.
+here; ``CellLayer`` turns a core into a cell layer), which lets a layer be its own cell: its
+parameters then sit directly on it, under the names of ``torch.nn.LSTM`` (``weight_ih_l0``,
+...), so its ``state_dict`` loads into ``torch.nn.LSTM``, while a cell uses the names of
+``torch.nn.LSTMCell`` (``weight_ih``, ...). The Keras-layout ``kernel``/``recurrent_kernel``/
+``bias`` are views (or, for GRU's gate order, reordered copies) produced by
+``saving/layouts.py``. ConvLSTM, whose transformations are convolutions, shares the arguments,
+the weights and the dropout masks (``RecurrentCore``), not the step.
 
 A whole sequence (``_run_sequence``) runs torch's fused kernel where Keras' formulas are
 torch's (the conditions under which Keras uses cuDNN); otherwise the inputs of all steps are
@@ -16,35 +18,51 @@ projected in one matmul and the loop over time does only the recurrent matmul pe
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+import functools
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 
 from kerasish import activations, constraints, initializers, regularizers
+from kerasish.layers.base import Layer
 from kerasish.layers.rnn import loop
 from kerasish.saving import layouts
 
 TANH = (activations.tanh, torch.tanh)
 SIGMOID = (activations.sigmoid, torch.sigmoid)
 
+# Argument names by kind, in the order configs list them.
+INITIALIZERS = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
+REGULARIZERS = ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer")
+CONSTRAINTS = ("kernel_constraint", "recurrent_constraint", "bias_constraint")
+_CELL_CONFIG = (
+    "units", "activation", "use_bias", *INITIALIZERS, *REGULARIZERS, *CONSTRAINTS, "dropout",
+    "recurrent_dropout",
+)
+# How a config writes an argument, by the end of its name; other arguments are written as is.
+_SERIALIZERS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("activation", activations.serialize),
+    ("_initializer", initializers.serialize),
+    ("_regularizer", regularizers.serialize),
+    ("_constraint", constraints.serialize),
+)
 
-class CellCore:
-    """Mixin for ``Layer`` subclasses; the gate-specific parts live in the subclasses."""
 
-    GATES = 1
+class RecurrentCore:
+    """Mixin for every built-in recurrent layer or cell, dense (``CellCore``) or convolutional
+    (ConvLSTM): the arguments of its weights and dropout, the weights and their Keras-layout
+    views, and the dropout masks drawn once per sequence."""
+
     # torch's parameter-name suffix: "" for cells (torch.nn.LSTMCell), "_l0" for layers.
     _suffix = ""
     # Count of per-gate dropout masks on the state (None: one mask for all gates).
     _recurrent_mask_count: Optional[int] = None
-    # The torch parameter holding the Keras bias (GRU: "biases", both rows).
-    _bias_base = "bias_ih"
 
     # ----------------------------------------------------------------- arguments
 
-    def _init_core(
+    def _init_arguments(
         self,
-        units: int,
         activation: Any,
         use_bias: bool,
         kernel_initializer: Any,
@@ -60,12 +78,6 @@ class CellCore:
         recurrent_dropout: float,
         seed: Optional[int],
     ) -> None:
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(
-                "Received an invalid value for argument `units`, expected a positive "
-                f"integer, got {units!r}."
-            )
-        self.units = units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -81,58 +93,29 @@ class CellCore:
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
         self._generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        self.output_size = units
-        self._dropout_mask: Optional[torch.Tensor] = None
-        self._recurrent_dropout_mask: Optional[torch.Tensor] = None
 
-    def _core_config(self) -> dict:
-        config = {
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-        }
+    def _config_entries(self, names: Sequence[str]) -> dict:
+        """The arguments ``names`` as a config writes them, in that order."""
+        return {name: _serialized(name, getattr(self, name)) for name in names}
+
+    def _seed_config(self) -> dict:
         # tf.keras' RNN constructors reject `seed`; written only when used, as Keras 3 reads it.
-        if self.seed is not None:
-            config["seed"] = self.seed
-        return config
+        return {} if self.seed is None else {"seed": self.seed}
 
     # ------------------------------------------------------------------- weights
 
-    def _bias_shape(self) -> tuple:
-        return (self.GATES * self.units,)
-
-    def _bias_init(self) -> Any:
-        return self.bias_initializer
-
-    def _build_core(self, input_shape: tuple) -> None:
-        input_dim = input_shape[-1]
-        if input_dim is None:
-            raise ValueError(
-                f"The last dimension of the inputs to {type(self).__name__} layer "
-                f"'{self.name}' should be defined. Received input shape {tuple(input_shape)}."
-            )
-        width = self.GATES * self.units
+    def _add_weights(self, kernel_shape: tuple, recurrent_shape: tuple, bias_shape: tuple) -> None:
+        """Keras' ``kernel``, ``recurrent_kernel`` and (with ``use_bias``) ``bias``, in order."""
         self.add_weight(
             "kernel",
-            shape=(input_dim, width),
+            shape=kernel_shape,
             initializer=self.kernel_initializer,
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
         self.add_weight(
             "recurrent_kernel",
-            shape=(self.units, width),
+            shape=recurrent_shape,
             initializer=self.recurrent_initializer,
             regularizer=self.recurrent_regularizer,
             constraint=self.recurrent_constraint,
@@ -140,15 +123,14 @@ class CellCore:
         if self.use_bias:
             self.add_weight(
                 "bias",
-                shape=self._bias_shape(),
+                shape=bias_shape,
                 initializer=self._bias_init(),
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
             )
-        self._after_build()
 
-    def _after_build(self) -> None:
-        """Torch-only state beside the Keras weights (the zero ``bias_hh`` of LSTM/RNN)."""
+    def _bias_init(self) -> Any:
+        return self.bias_initializer
 
     def _torch_param(self, base: str) -> torch.Tensor:
         return getattr(self, base + self._suffix)
@@ -159,21 +141,12 @@ class CellCore:
 
     @property
     def kernel(self) -> torch.Tensor:
-        """Keras layout ``(input_dim, gates * units)``, computed from ``weight_ih``."""
+        """The Keras-layout kernel, computed from ``weight_ih`` (see ``saving/layouts.py``)."""
         return self._keras_view("kernel", "weight_ih")
 
     @property
     def recurrent_kernel(self) -> torch.Tensor:
         return self._keras_view("recurrent_kernel", "weight_hh")
-
-    @property
-    def bias(self) -> Optional[torch.Tensor]:
-        if not self.use_bias:
-            return None
-        return self._keras_view("bias", self._bias_base)
-
-    def _input_bias(self) -> Optional[torch.Tensor]:
-        return self._torch_param("bias_ih") if self.use_bias else None
 
     # ------------------------------------------------------------------- dropout
 
@@ -195,6 +168,67 @@ class CellCore:
                 state, self.recurrent_dropout, self._recurrent_mask_count
             )
         return input_masks, recurrent_masks
+
+
+class CellCore(RecurrentCore):
+    """Mixin for ``Layer`` subclasses; the gate-specific parts live in the subclasses."""
+
+    GATES = 1
+    # The torch parameter holding the Keras bias (GRU: "biases", both rows).
+    _bias_base = "bias_ih"
+    # torch.nn.LSTM/RNN have a second bias, always added to the first, that Keras lacks: kept
+    # as a zero buffer ``bias_hh`` for torch's state_dict keys (GRU stores both of its rows).
+    _zero_bias_hh = True
+
+    # ----------------------------------------------------------------- arguments
+
+    def _init_core(self, units: int, *arguments: Any) -> None:
+        """``units``, then the arguments ``_init_arguments`` takes, in its order."""
+        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+            raise ValueError(
+                "Received an invalid value for argument `units`, expected a positive "
+                f"integer, got {units!r}."
+            )
+        self.units = units
+        self._init_arguments(*arguments)
+        self.output_size = units
+        self._dropout_mask: Optional[torch.Tensor] = None
+        self._recurrent_dropout_mask: Optional[torch.Tensor] = None
+        if self._zero_bias_hh:
+            self.register_load_state_dict_pre_hook(fold_recurrent_bias)
+
+    def _cell_config(self) -> dict:
+        return {**self._config_entries(_CELL_CONFIG), **self._seed_config()}
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}, units={self.units}"
+
+    # ------------------------------------------------------------------- weights
+
+    def _bias_shape(self) -> tuple:
+        return (self.GATES * self.units,)
+
+    def _build_core(self, input_shape: tuple) -> None:
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                f"The last dimension of the inputs to {type(self).__name__} layer "
+                f"'{self.name}' should be defined. Received input shape {tuple(input_shape)}."
+            )
+        width = self.GATES * self.units
+        self._add_weights((input_dim, width), (self.units, width), self._bias_shape())
+        if self._zero_bias_hh and self.use_bias:
+            bias_ih = self._torch_param("bias_ih")
+            self.register_buffer("bias_hh" + self._suffix, torch.zeros_like(bias_ih))
+
+    @property
+    def bias(self) -> Optional[torch.Tensor]:
+        if not self.use_bias:
+            return None
+        return self._keras_view("bias", self._bias_base)
+
+    def _input_bias(self) -> Optional[torch.Tensor]:
+        return self._torch_param("bias_ih") if self.use_bias else None
 
     # Keras' DropoutRNNCell API: masks cached across the steps of one sequence, reset by RNN.
     def get_dropout_mask(self, step_input: torch.Tensor) -> Optional[torch.Tensor]:
@@ -225,6 +259,21 @@ class CellCore:
         """torch's fused kernel as ``run(inputs, states) -> (last, sequence, states)``, if the
         activations and options are torch's; None otherwise."""
         return None
+
+    def _fused_params(self) -> list[torch.Tensor]:
+        """torch's flat weights: ``weight_ih``, ``weight_hh``, then its two biases."""
+        params = [self._torch_param("weight_ih"), self._torch_param("weight_hh")]
+        if self.use_bias:
+            params += self._torch_biases()
+        return params
+
+    def _torch_biases(self) -> list[torch.Tensor]:
+        """torch's ``bias_ih`` and ``bias_hh``."""
+        return [self._torch_param("bias_ih"), self._torch_param("bias_hh")]
+
+    def _fused_run(self, kernel: Callable[..., Any]) -> Callable[[torch.Tensor, list], Any]:
+        """``run(inputs, states)`` through ``kernel`` (``torch._VF.lstm``...) with these weights."""
+        return functools.partial(run_fused, kernel, self._fused_params(), self.use_bias)
 
     def _cell_call(self, inputs: torch.Tensor, states: Any, training: Optional[bool]) -> Any:
         """One step, Keras' cell API: ``(output, new_states)``; states as a list or a tensor."""
@@ -293,7 +342,57 @@ class CellCore:
         return [like.new_zeros(batch_size, size) for size in sizes]
 
 
+class CellLayer:
+    """Mixin, before the core and ``Layer``, that makes a core a cell layer (``LSTMCell``...):
+    one step per call, for use inside ``RNN``."""
+
+    def build(self, input_shape: Any) -> None:
+        self._build_core(tuple(input_shape))
+        self.built = True
+
+    def call(self, inputs: torch.Tensor, states: Any, training: Optional[bool] = None) -> Any:
+        return self._cell_call(inputs, states, training)
+
+    def get_config(self) -> dict:
+        return {**Layer.get_config(self), **self._cell_config()}
+
+
 # --------------------------------------------------------------------------- helpers
+
+
+def _serialized(name: str, value: Any) -> Any:
+    for suffix, serialize in _SERIALIZERS:
+        if name.endswith(suffix):
+            return serialize(value)
+    return value
+
+
+def run_fused(
+    kernel: Callable[..., Any],
+    params: list[torch.Tensor],
+    has_biases: bool,
+    inputs: torch.Tensor,
+    states: list,
+) -> tuple[torch.Tensor, torch.Tensor, list]:
+    """One layer of torch's fused ``kernel`` (``torch._VF.lstm``/``gru``/``rnn_tanh``/``rnn_relu``)
+    over batch-first ``inputs``: ``(last output, sequence, final states)``."""
+    if len(states) == 1:
+        hx: Any = states[0].unsqueeze(0)
+    else:  # LSTM: (h, c)
+        hx = (states[0].unsqueeze(0), states[1].unsqueeze(0))
+    sequence, *finals = kernel(
+        inputs,
+        hx,
+        params,
+        has_biases,
+        1,  # num_layers
+        0.0,  # dropout between layers
+        torch.is_grad_enabled(),  # train: keep what backward needs (cuDNN)
+        False,  # bidirectional
+        True,  # batch_first
+    )
+    final_states = [final[0] for final in finals]
+    return final_states[0], sequence, final_states
 
 
 def validate_use_cudnn(value: Any) -> Any:

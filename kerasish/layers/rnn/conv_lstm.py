@@ -18,24 +18,36 @@ from typing import Any, Callable, Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 
-from kerasish import activations, backend, constraints, initializers, regularizers
+from kerasish import activations, backend, regularizers
 from kerasish.layers import conv_utils
 from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.rnn import loop
 from kerasish.layers.rnn.base_rnn import RNN, SelfCell, sequence_shape_of
-from kerasish.layers.rnn.lstm import _forget_bias_initializer
-from kerasish.saving import layouts
+from kerasish.layers.rnn.cell_core import (
+    CONSTRAINTS,
+    INITIALIZERS,
+    REGULARIZERS,
+    RecurrentCore,
+)
+from kerasish.layers.rnn.lstm import lstm_bias_initializer
 
 IntOrTuple = Union[int, Sequence[int]]
 
 _TORCH_CONV: dict[int, Callable[..., torch.Tensor]] = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+# Keras 3's ConvLSTM config keys, in its order (after the sequence options; `seed` when set).
+_CONFIG = (
+    "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",
+    "recurrent_activation", "use_bias", *INITIALIZERS, "unit_forget_bias", *REGULARIZERS,
+    "activity_regularizer", *CONSTRAINTS, "dropout", "recurrent_dropout",
+)
 
 
-class ConvLSTM(SelfCell, RNN):
+class ConvLSTM(SelfCell, RecurrentCore, RNN):
     """N-D convolutional LSTM; ``rank`` is the number of spatial axes."""
 
     _STATE_NAMES = ("state_h", "state_c")
+    _recurrent_mask_count = 4
 
     def __init__(
         self,
@@ -95,23 +107,13 @@ class ConvLSTM(SelfCell, RNN):
             )
         self.padding = conv_utils.standardize_padding(padding)
         self.data_format = backend.standardize_data_format(data_format)
-        self.activation = activations.get(activation)
+        self._init_arguments(
+            activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+            kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+            recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed,
+        )
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, float(dropout)))
-        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
-        self.seed = seed
-        self._generator = torch.Generator().manual_seed(seed) if seed is not None else None
         self.state_size = [filters, filters]
         self.input_spec = InputSpec(ndim=rank + 3)
         self._channels_last = self.data_format == "channels_last"
@@ -142,33 +144,15 @@ class ConvLSTM(SelfCell, RNN):
             )
         self._state_spatial = self._output_spatial(spatial, step_shape)
         width = 4 * self.filters
-        self.add_weight(
-            "kernel",
-            shape=self.kernel_size + (in_channels, width),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
+        self._add_weights(
+            self.kernel_size + (in_channels, width), self.kernel_size + (self.filters, width),
+            (width,),
         )
-        self.add_weight(
-            "recurrent_kernel",
-            shape=self.kernel_size + (self.filters, width),
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
-        )
-        if self.use_bias:
-            initializer = self.bias_initializer
-            if self.unit_forget_bias:
-                initializer = _forget_bias_initializer(self.bias_initializer, self.filters)
-            self.add_weight(
-                "bias",
-                shape=(width,),
-                initializer=initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-        else:
+        if not self.use_bias:
             self.bias = None
+
+    def _bias_init(self) -> Any:
+        return lstm_bias_initializer(self.bias_initializer, self.unit_forget_bias, self.filters)
 
     def _built_input_spec(self, step_shape: tuple) -> InputSpec:
         return InputSpec(ndim=self.rank + 3, shape=(None, None) + tuple(step_shape[1:]))
@@ -187,21 +171,6 @@ class ConvLSTM(SelfCell, RNN):
             )
         return out
 
-    def _torch_param(self, base: str) -> torch.Tensor:
-        return getattr(self, base)
-
-    def _keras_view(self, keras_name: str, base: str) -> torch.Tensor:
-        return layouts.lookup(type(self), keras_name).to_keras(getattr(self, base))
-
-    @property
-    def kernel(self) -> torch.Tensor:
-        """Keras layout ``(*kernel_size, in, 4 * filters)``: a view of ``weight_ih``."""
-        return self._keras_view("kernel", "weight_ih")
-
-    @property
-    def recurrent_kernel(self) -> torch.Tensor:
-        return self._keras_view("recurrent_kernel", "weight_hh")
-
     # ------------------------------------------------------------------- states
 
     def _state_shape(self, batch: Optional[int]) -> tuple:
@@ -219,6 +188,9 @@ class ConvLSTM(SelfCell, RNN):
         return x.movedim(channel_axis, -1) if self._channels_last else x
 
     # ------------------------------------------------------------------ calling
+
+    def _input_mask_count(self) -> Optional[int]:
+        return 4  # per gate: one grouped convolution reads them all
 
     def _input_conv(self, x: torch.Tensor, groups: int = 1) -> torch.Tensor:
         padding = self._input_padding
@@ -253,13 +225,7 @@ class ConvLSTM(SelfCell, RNN):
         # (batch, time, ...) channels-first, time folded into the batch for the input conv.
         x = inputs.movedim(-1, 2) if self._channels_last else inputs
         states = [self._to_channels_first(s) for s in states]
-        input_masks = recurrent_masks = None
-        if training and 0.0 < self.dropout < 1.0:
-            input_masks = loop.dropout_masks(x[:, 0], self.dropout, 4, self._generator)
-        if training and 0.0 < self.recurrent_dropout < 1.0:
-            recurrent_masks = loop.dropout_masks(
-                states[0], self.recurrent_dropout, 4, self._generator
-            )
+        input_masks, recurrent_masks = self._sequence_masks(x[:, 0], states[0], training)
         if input_masks is None:
             folded = x.reshape((batch * steps,) + tuple(x.shape[2:]))
             projected = self._input_conv(folded)
@@ -331,34 +297,7 @@ class ConvLSTM(SelfCell, RNN):
     # ------------------------------------------------------------------- config
 
     def get_config(self) -> dict:
-        config = {
-            **self._sequence_config(),
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-        }
-        if self.seed is not None:
-            config["seed"] = self.seed
-        return config
+        return {**self._sequence_config(), **self._config_entries(_CONFIG), **self._seed_config()}
 
     def extra_repr(self) -> str:
         return (

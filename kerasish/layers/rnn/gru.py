@@ -31,6 +31,7 @@ from kerasish.layers.rnn.cell_core import (
     SIGMOID,
     TANH,
     CellCore,
+    CellLayer,
     recurrent_matmul,
     validate_use_cudnn,
 )
@@ -67,45 +68,24 @@ class GRUCore(CellCore):
     GATES = 3
     _recurrent_mask_count = 3
     _bias_base = "biases"
+    _zero_bias_hh = False
 
-    def _init_gru(
-        self,
-        units: int,
-        activation: Any,
-        recurrent_activation: Any,
-        use_bias: bool,
-        kernel_initializer: Any,
-        recurrent_initializer: Any,
-        bias_initializer: Any,
-        kernel_regularizer: Any,
-        recurrent_regularizer: Any,
-        bias_regularizer: Any,
-        kernel_constraint: Any,
-        recurrent_constraint: Any,
-        bias_constraint: Any,
-        dropout: float,
-        recurrent_dropout: float,
-        reset_after: bool,
-        seed: Optional[int],
-        implementation: int,
-    ) -> None:
-        self._init_core(
-            units, activation, use_bias, kernel_initializer, recurrent_initializer,
-            bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
-            kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-            recurrent_dropout, seed,
-        )
+    def _init_gru(self, recurrent_activation: Any, reset_after: bool, implementation: int) -> None:
+        """GRU's own arguments, after ``_init_core``."""
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = bool(reset_after)
         self.implementation = 1 if self.recurrent_dropout else int(implementation)
         self.register_state_dict_post_hook(_split_biases)
         self.register_load_state_dict_pre_hook(_join_biases)
 
-    def _gru_config(self) -> dict:
-        config = self._core_config()
-        config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
-        config["reset_after"] = self.reset_after
-        return config
+    def _cell_config(self) -> dict:
+        return {
+            **super()._cell_config(),
+            **self._config_entries(("recurrent_activation", "reset_after")),
+        }
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, reset_after={self.reset_after}"
 
     def _bias_shape(self) -> tuple:
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
@@ -158,6 +138,10 @@ class GRUCore(CellCore):
 
         return step_reset_before
 
+    def _torch_biases(self) -> list[torch.Tensor]:
+        biases = self._torch_param("biases")  # torch's bias_ih and bias_hh are its rows
+        return [biases[0], biases[1]]
+
     def _fused_kernel(self) -> Any:
         if (
             not self.reset_after
@@ -165,29 +149,10 @@ class GRUCore(CellCore):
             or self.recurrent_activation not in SIGMOID
         ):
             return None
-        params = [self._torch_param("weight_ih"), self._torch_param("weight_hh")]
-        if self.use_bias:
-            biases = self._torch_param("biases")
-            params += [biases[0], biases[1]]
-
-        def run(inputs: torch.Tensor, states: list) -> tuple:
-            sequence, h_n = torch._VF.gru(
-                inputs,
-                states[0].unsqueeze(0),
-                params,
-                self.use_bias,  # has_biases
-                1,  # num_layers
-                0.0,  # dropout between layers
-                torch.is_grad_enabled(),  # train: keep what backward needs (cuDNN)
-                False,  # bidirectional
-                True,  # batch_first
-            )
-            return h_n[0], sequence, [h_n[0]]
-
-        return run
+        return self._fused_run(torch._VF.gru)
 
 
-class GRUCell(GRUCore, Layer):
+class GRUCell(CellLayer, GRUCore, Layer):
     """One GRU step: ``call(inputs, states) -> (h, [h])``; use inside ``RNN``."""
 
     def __init__(
@@ -213,26 +178,14 @@ class GRUCell(GRUCore, Layer):
         **kwargs: Any,
     ) -> None:
         Layer.__init__(self, **kwargs)
-        self._init_gru(
-            units, activation, recurrent_activation, use_bias, kernel_initializer,
-            recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
-            bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint,
-            dropout, recurrent_dropout, reset_after, seed, implementation,
+        self._init_core(
+            units, activation, use_bias, kernel_initializer, recurrent_initializer,
+            bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+            kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+            recurrent_dropout, seed,
         )
+        self._init_gru(recurrent_activation, reset_after, implementation)
         self.state_size = units
-
-    def build(self, input_shape: Any) -> None:
-        self._build_core(tuple(input_shape))
-        self.built = True
-
-    def call(self, inputs: torch.Tensor, states: Any, training: Optional[bool] = None) -> Any:
-        return self._cell_call(inputs, states, training)
-
-    def get_config(self) -> dict:
-        return {**Layer.get_config(self), **self._gru_config()}
-
-    def extra_repr(self) -> str:
-        return f"name={self.name!r}, units={self.units}, reset_after={self.reset_after}"
 
 
 class GRU(SelfCell, GRUCore, RNN):
@@ -277,22 +230,13 @@ class GRU(SelfCell, GRUCore, RNN):
             return_sequences, return_state, go_backwards, stateful, unroll,
             zero_output_for_mask, time_major,
         )
-        self._init_gru(
-            units, activation, recurrent_activation, use_bias, kernel_initializer,
-            recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
-            bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint,
-            dropout, recurrent_dropout, reset_after, seed, implementation,
+        self._init_core(
+            units, activation, use_bias, kernel_initializer, recurrent_initializer,
+            bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+            kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+            recurrent_dropout, seed,
         )
+        self._init_gru(recurrent_activation, reset_after, implementation)
         self.use_cudnn = validate_use_cudnn(use_cudnn)
         self.state_size = [units]
         self.input_spec = InputSpec(ndim=3)
-
-    def get_config(self) -> dict:
-        return {
-            **self._sequence_config(),
-            **self._gru_config(),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-        }
-
-    def extra_repr(self) -> str:
-        return f"name={self.name!r}, units={self.units}, reset_after={self.reset_after}"

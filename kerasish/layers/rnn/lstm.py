@@ -25,14 +25,16 @@ from kerasish.layers.rnn.cell_core import (
     SIGMOID,
     TANH,
     CellCore,
-    fold_recurrent_bias,
+    CellLayer,
     recurrent_matmul,
     validate_use_cudnn,
 )
 
 
-def _forget_bias_initializer(base: Any, units: int) -> Any:
+def lstm_bias_initializer(base: Any, unit_forget_bias: bool, units: int) -> Any:
     """Keras' ``unit_forget_bias``: the base initializer, with the forget slice set to ones."""
+    if not unit_forget_bias:
+        return base
 
     def initializer(shape: Sequence[int], dtype: Any = None) -> torch.Tensor:
         parts = [base((units,), dtype), torch.ones(units), base((2 * units,), dtype)]
@@ -46,53 +48,22 @@ class LSTMCore(CellCore):
     _recurrent_mask_count = 4
 
     def _init_lstm(
-        self,
-        units: int,
-        activation: Any,
-        recurrent_activation: Any,
-        use_bias: bool,
-        kernel_initializer: Any,
-        recurrent_initializer: Any,
-        bias_initializer: Any,
-        unit_forget_bias: bool,
-        kernel_regularizer: Any,
-        recurrent_regularizer: Any,
-        bias_regularizer: Any,
-        kernel_constraint: Any,
-        recurrent_constraint: Any,
-        bias_constraint: Any,
-        dropout: float,
-        recurrent_dropout: float,
-        seed: Optional[int],
-        implementation: int,
+        self, recurrent_activation: Any, unit_forget_bias: bool, implementation: int
     ) -> None:
-        self._init_core(
-            units, activation, use_bias, kernel_initializer, recurrent_initializer,
-            bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
-            kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-            recurrent_dropout, seed,
-        )
+        """LSTM's own arguments, after ``_init_core``."""
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
         # Keras switches to per-gate dropout masks (implementation 1) with recurrent dropout.
         self.implementation = 1 if self.recurrent_dropout else int(implementation)
-        self.register_load_state_dict_pre_hook(fold_recurrent_bias)
 
-    def _lstm_config(self) -> dict:
-        config = self._core_config()
-        config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
-        config["unit_forget_bias"] = self.unit_forget_bias
-        return config
+    def _cell_config(self) -> dict:
+        return {
+            **super()._cell_config(),
+            **self._config_entries(("recurrent_activation", "unit_forget_bias")),
+        }
 
     def _bias_init(self) -> Any:
-        if self.unit_forget_bias:
-            return _forget_bias_initializer(self.bias_initializer, self.units)
-        return self.bias_initializer
-
-    def _after_build(self) -> None:
-        if self.use_bias:
-            bias_ih = self._torch_param("bias_ih")
-            self.register_buffer("bias_hh" + self._suffix, torch.zeros_like(bias_ih))
+        return lstm_bias_initializer(self.bias_initializer, self.unit_forget_bias, self.units)
 
     def _input_mask_count(self) -> Optional[int]:
         return 4 if self.implementation == 1 else None
@@ -114,29 +85,10 @@ class LSTMCore(CellCore):
     def _fused_kernel(self) -> Any:
         if self.activation not in TANH or self.recurrent_activation not in SIGMOID:
             return None
-        params = [self._torch_param("weight_ih"), self._torch_param("weight_hh")]
-        if self.use_bias:
-            params += [self._torch_param("bias_ih"), self._torch_param("bias_hh")]
-
-        def run(inputs: torch.Tensor, states: list) -> tuple:
-            h, c = states
-            sequence, h_n, c_n = torch._VF.lstm(
-                inputs,
-                (h.unsqueeze(0), c.unsqueeze(0)),
-                params,
-                self.use_bias,  # has_biases
-                1,  # num_layers
-                0.0,  # dropout between layers
-                torch.is_grad_enabled(),  # train: keep what backward needs (cuDNN)
-                False,  # bidirectional
-                True,  # batch_first
-            )
-            return h_n[0], sequence, [h_n[0], c_n[0]]
-
-        return run
+        return self._fused_run(torch._VF.lstm)
 
 
-class LSTMCell(LSTMCore, Layer):
+class LSTMCell(CellLayer, LSTMCore, Layer):
     """One LSTM step: ``call(inputs, [h, c]) -> (h, [h, c])``; use inside ``RNN``."""
 
     def __init__(
@@ -162,26 +114,14 @@ class LSTMCell(LSTMCore, Layer):
         **kwargs: Any,
     ) -> None:
         Layer.__init__(self, **kwargs)
-        self._init_lstm(
-            units, activation, recurrent_activation, use_bias, kernel_initializer,
-            recurrent_initializer, bias_initializer, unit_forget_bias, kernel_regularizer,
-            recurrent_regularizer, bias_regularizer, kernel_constraint, recurrent_constraint,
-            bias_constraint, dropout, recurrent_dropout, seed, implementation,
+        self._init_core(
+            units, activation, use_bias, kernel_initializer, recurrent_initializer,
+            bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+            kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+            recurrent_dropout, seed,
         )
+        self._init_lstm(recurrent_activation, unit_forget_bias, implementation)
         self.state_size = [units, units]
-
-    def build(self, input_shape: Any) -> None:
-        self._build_core(tuple(input_shape))
-        self.built = True
-
-    def call(self, inputs: torch.Tensor, states: Any, training: Optional[bool] = None) -> Any:
-        return self._cell_call(inputs, states, training)
-
-    def get_config(self) -> dict:
-        return {**Layer.get_config(self), **self._lstm_config()}
-
-    def extra_repr(self) -> str:
-        return f"name={self.name!r}, units={self.units}"
 
 
 class LSTM(SelfCell, LSTMCore, RNN):
@@ -226,25 +166,13 @@ class LSTM(SelfCell, LSTMCore, RNN):
             return_sequences, return_state, go_backwards, stateful, unroll,
             zero_output_for_mask, time_major,
         )
-        self._init_lstm(
-            units, activation, recurrent_activation, use_bias, kernel_initializer,
-            recurrent_initializer, bias_initializer, unit_forget_bias, kernel_regularizer,
-            recurrent_regularizer, bias_regularizer, kernel_constraint, recurrent_constraint,
-            bias_constraint, dropout, recurrent_dropout, seed, implementation,
+        self._init_core(
+            units, activation, use_bias, kernel_initializer, recurrent_initializer,
+            bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+            kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+            recurrent_dropout, seed,
         )
+        self._init_lstm(recurrent_activation, unit_forget_bias, implementation)
         self.use_cudnn = validate_use_cudnn(use_cudnn)
         self.state_size = [units, units]
         self.input_spec = InputSpec(ndim=3)
-
-    def get_config(self) -> dict:
-        # tf.keras keys, without `time_major` and `implementation`: Keras 3 refuses those, so
-        # leaving them out keeps the config readable by both.
-        return {
-            **self._sequence_config(),
-            **self._lstm_config(),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-        }
-
-    def extra_repr(self) -> str:
-        return f"name={self.name!r}, units={self.units}"
-

@@ -17,27 +17,13 @@ from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.rnn import loop
 from kerasish.layers.rnn.base_rnn import RNN, SelfCell
-from kerasish.layers.rnn.cell_core import (
-    TANH,
-    CellCore,
-    fold_recurrent_bias,
-    recurrent_matmul,
-)
+from kerasish.layers.rnn.cell_core import TANH, CellCore, CellLayer, recurrent_matmul
 
 _RELU = (activations.relu, torch.relu)
 
 
 class SimpleRNNCore(CellCore):
     GATES = 1
-
-    def _init_simple(self, *args: Any) -> None:
-        self._init_core(*args)
-        self.register_load_state_dict_pre_hook(fold_recurrent_bias)
-
-    def _after_build(self) -> None:
-        if self.use_bias:
-            bias_ih = self._torch_param("bias_ih")
-            self.register_buffer("bias_hh" + self._suffix, torch.zeros_like(bias_ih))
 
     def _make_step(self, recurrent_masks: Optional[torch.Tensor]) -> loop.Step:
         weight_hh = self._torch_param("weight_hh")
@@ -51,33 +37,13 @@ class SimpleRNNCore(CellCore):
 
     def _fused_kernel(self) -> Any:
         if self.activation in TANH:
-            kernel = torch._VF.rnn_tanh
-        elif self.activation in _RELU:
-            kernel = torch._VF.rnn_relu
-        else:
-            return None
-        params = [self._torch_param("weight_ih"), self._torch_param("weight_hh")]
-        if self.use_bias:
-            params += [self._torch_param("bias_ih"), self._torch_param("bias_hh")]
-
-        def run(inputs: torch.Tensor, states: list) -> tuple:
-            sequence, h_n = kernel(
-                inputs,
-                states[0].unsqueeze(0),
-                params,
-                self.use_bias,  # has_biases
-                1,  # num_layers
-                0.0,  # dropout between layers
-                torch.is_grad_enabled(),  # train: keep what backward needs (cuDNN)
-                False,  # bidirectional
-                True,  # batch_first
-            )
-            return h_n[0], sequence, [h_n[0]]
-
-        return run
+            return self._fused_run(torch._VF.rnn_tanh)
+        if self.activation in _RELU:
+            return self._fused_run(torch._VF.rnn_relu)
+        return None
 
 
-class SimpleRNNCell(SimpleRNNCore, Layer):
+class SimpleRNNCell(CellLayer, SimpleRNNCore, Layer):
     """One SimpleRNN step: ``call(inputs, states) -> (h, [h])``; use inside ``RNN``."""
 
     def __init__(
@@ -100,26 +66,13 @@ class SimpleRNNCell(SimpleRNNCore, Layer):
         **kwargs: Any,
     ) -> None:
         Layer.__init__(self, **kwargs)
-        self._init_simple(
+        self._init_core(
             units, activation, use_bias, kernel_initializer, recurrent_initializer,
             bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
             kernel_constraint, recurrent_constraint, bias_constraint, dropout,
             recurrent_dropout, seed,
         )
         self.state_size = units
-
-    def build(self, input_shape: Any) -> None:
-        self._build_core(tuple(input_shape))
-        self.built = True
-
-    def call(self, inputs: torch.Tensor, states: Any, training: Optional[bool] = None) -> Any:
-        return self._cell_call(inputs, states, training)
-
-    def get_config(self) -> dict:
-        return {**Layer.get_config(self), **self._core_config()}
-
-    def extra_repr(self) -> str:
-        return f"name={self.name!r}, units={self.units}"
 
 
 class SimpleRNN(SelfCell, SimpleRNNCore, RNN):
@@ -160,7 +113,7 @@ class SimpleRNN(SelfCell, SimpleRNNCore, RNN):
             return_sequences, return_state, go_backwards, stateful, unroll,
             zero_output_for_mask, time_major,
         )
-        self._init_simple(
+        self._init_core(
             units, activation, use_bias, kernel_initializer, recurrent_initializer,
             bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
             kernel_constraint, recurrent_constraint, bias_constraint, dropout,
@@ -168,13 +121,3 @@ class SimpleRNN(SelfCell, SimpleRNNCore, RNN):
         )
         self.state_size = [units]
         self.input_spec = InputSpec(ndim=3)
-
-    def get_config(self) -> dict:
-        return {
-            **self._sequence_config(),
-            **self._core_config(),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-        }
-
-    def extra_repr(self) -> str:
-        return f"name={self.name!r}, units={self.units}"
