@@ -13,7 +13,7 @@ gates are LSTM's i, f, c, o.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from kerasish import activations, backend, regularizers
 from kerasish.layers import conv_utils
 from kerasish.layers.base import Layer
+from kerasish.layers.conv_utils import IntOrTuple
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.rnn import loop
 from kerasish.layers.rnn.base_rnn import RNN, SelfCell, sequence_shape_of
@@ -31,8 +32,6 @@ from kerasish.layers.rnn.cell_core import (
     RecurrentCore,
 )
 from kerasish.layers.rnn.lstm import lstm_bias_initializer
-
-IntOrTuple = Union[int, Sequence[int]]
 
 _TORCH_CONV: dict[int, Callable[..., torch.Tensor]] = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 # Keras 3's ConvLSTM config keys, in its order (after the sequence options; `seed` when set).
@@ -89,11 +88,7 @@ class ConvLSTM(SelfCell, RecurrentCore, RNN):
             return_sequences, return_state, go_backwards, stateful, unroll,
             zero_output_for_mask, time_major,
         )
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
-            raise ValueError(
-                "Invalid value for argument `filters`. Expected a strictly positive value. "
-                f"Received filters={filters}."
-            )
+        conv_utils.check_positive("filters", filters)
         self.rank = rank
         self.filters = filters
         self.kernel_size = conv_utils.standardize_tuple(kernel_size, rank, "kernel_size")
