@@ -29,6 +29,7 @@ from kerasish.layers.core import (
     Masking,
     Reshape,
 )
+from kerasish.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from kerasish.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasish.layers.einsum_dense import EinsumDense
 from kerasish.layers.embedding import Embedding
@@ -169,6 +170,8 @@ __all__ = [
     "Cropping1D",
     "Cropping2D",
     "Cropping3D",
+    "CuDNNGRU",
+    "CuDNNLSTM",
     "Dense",
     "DepthwiseConv1D",
     "DepthwiseConv2D",

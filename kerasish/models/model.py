@@ -120,10 +120,12 @@ class Model(Trainer, Layer):
 
         saving_api.save_weights(self, filepath, overwrite, save_format)
 
-    def load_weights(self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False) -> None:
+    def load_weights(
+        self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False, reshape: bool = False
+    ) -> None:
         from kerasish.saving import saving_api
 
-        saving_api.load_weights(self, filepath, by_name, skip_mismatch)
+        saving_api.load_weights(self, filepath, by_name, skip_mismatch, reshape)
 
     def to_json(self, **kwargs: Any) -> str:
         from kerasish.saving import json_yaml

@@ -6,7 +6,8 @@ default recurrent activation of LSTM and GRU, so a Keras 2 model read with Keras
 silently predicts something else. Reading therefore maps the name by the file's
 ``keras_version``, and writing maps it back:
 
-* a file declaring Keras 1.x/2.x: ``hard_sigmoid`` -> ``legacy_hard_sigmoid``;
+* a file declaring Keras 1.x/2.x: ``hard_sigmoid`` -> ``legacy_hard_sigmoid`` (also under
+  Keras 1's key ``inner_activation``);
 * files kerasish writes declare ``KERAS2_VERSION`` (they use tf.keras' schema) and store
   ``legacy_hard_sigmoid`` as ``hard_sigmoid``. A model using Keras 3's ``hard_sigmoid`` cannot
   be said in Keras 2 terms; its file declares ``KERAS3_VERSION`` so the name keeps Keras 3's
@@ -19,7 +20,11 @@ from typing import Any, Optional
 
 KERAS2_VERSION = "2.15.0"
 KERAS3_VERSION = "3.15.1"
-_ACTIVATION_KEYS = ("activation", "recurrent_activation")
+# Keras 1 named the recurrent activation `inner_activation` (converted by kerasish.legacy).
+_ACTIVATION_KEYS = ("activation", "recurrent_activation", "inner_activation")
+# Classes whose Keras 1/2 configs may omit `reset_after`: before Keras 2.1.5 every GRU applied
+# the reset gate before the recurrent matmul, Keras 3's default is the other formula.
+_GRU_CLASSES = ("GRU", "GRUCell")
 
 
 def is_keras2_version(keras_version: Any) -> bool:
@@ -33,7 +38,27 @@ def read_config(config: Any, keras_version: Any) -> Any:
     """``config`` with Keras 2 meanings made explicit, when the file declares Keras 1/2."""
     if not is_keras2_version(keras_version):
         return config
-    return _map_activations(config, "hard_sigmoid", "legacy_hard_sigmoid")
+    return _map_activations(_old_layer_configs(config), "hard_sigmoid", "legacy_hard_sigmoid")
+
+
+def _old_layer_configs(value: Any) -> Any:
+    """Layer configs with what older Keras left implicit said explicitly: Keras 1's
+    ``input_dtype`` is ``dtype``, and a GRU without ``reset_after`` resets before the matmul."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_old_layer_configs(item) for item in value)
+    if not isinstance(value, dict):
+        return value
+    mapped = {key: _old_layer_configs(item) for key, item in value.items()}
+    inner = mapped.get("config")
+    if "class_name" in mapped and isinstance(inner, dict):
+        inner = dict(inner)
+        if "input_dtype" in inner:
+            dtype = inner.pop("input_dtype")
+            inner.setdefault("dtype", dtype)
+        if mapped["class_name"] in _GRU_CLASSES:
+            inner.setdefault("reset_after", False)
+        mapped["config"] = inner
+    return mapped
 
 
 def write_config(config: Any) -> tuple[Any, str]:

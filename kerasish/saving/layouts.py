@@ -102,6 +102,47 @@ def _gru(suffix: str) -> dict[str, WeightLayout]:
     }
 
 
+def _cudnn_kernel_to_torch(kernel: torch.Tensor, gates: int) -> torch.Tensor:
+    """A Keras 2 CuDNN layer's kernel ``(n, gates * u)`` -> torch's ``(gates * u, n)``.
+
+    Keras 2 flattened each gate's ``(n, u)`` slice row-major into cuDNN's parameter buffer,
+    which cuDNN reads as that gate's ``(u, n)`` matrix: per gate a reshape, not a transpose
+    (so a CuDNN ``recurrent_kernel`` slice is torch's ``weight_hh`` block as it is).
+    """
+    n = kernel.shape[0]
+    return kernel.reshape(n, gates, -1).transpose(0, 1).reshape(-1, n)
+
+
+def _cudnn_kernel_to_keras(weight: torch.Tensor, gates: int) -> torch.Tensor:
+    n = weight.shape[1]
+    return weight.reshape(gates, n, -1).transpose(0, 1).reshape(n, -1)
+
+
+def _cudnn(gates: int, reorder: Callable[[torch.Tensor], torch.Tensor]) -> dict[str, WeightLayout]:
+    """Keras 2's CuDNNLSTM/CuDNNGRU as torch.nn.LSTM/GRU: kernels in cuDNN's per-gate layout,
+    one bias ``(2 * gates * u,)`` (input biases, then recurrent ones) stored as ``biases_l0``
+    ``(2, gates * u)``, rows ``bias_ih_l0``/``bias_hh_l0`` in state_dicts. ``reorder`` maps the
+    Keras gate order to torch's (GRU: z, r, h <-> r, z, n; its own inverse)."""
+
+    def kernel_to_torch(kernel: torch.Tensor) -> torch.Tensor:
+        return _cudnn_kernel_to_torch(reorder(kernel), gates)
+
+    def kernel_to_keras(weight: torch.Tensor) -> torch.Tensor:
+        return reorder(_cudnn_kernel_to_keras(weight, gates))
+
+    def bias_to_torch(bias: torch.Tensor) -> torch.Tensor:
+        return reorder(bias.reshape(2, -1))
+
+    def bias_to_keras(biases: torch.Tensor) -> torch.Tensor:
+        return reorder(biases).reshape(-1)
+
+    return {
+        "kernel": WeightLayout("weight_ih_l0", kernel_to_torch, kernel_to_keras),
+        "recurrent_kernel": WeightLayout("weight_hh_l0", kernel_to_torch, kernel_to_keras),
+        "bias": WeightLayout("biases_l0", bias_to_torch, bias_to_keras),
+    }
+
+
 def _depthwise_to_torch(kernel: torch.Tensor) -> torch.Tensor:
     # (*k, in, dm) -> (in * dm, 1, *k): torch's Conv(groups=in) weight, output channel c*dm + m.
     return kernel.flatten(-2).movedim(-1, 0).unsqueeze(1)
@@ -143,6 +184,9 @@ TABLE: dict[str, dict[str, WeightLayout]] = {
     "SimpleRNNCell": _recurrent(""),
     "GRU": _gru("_l0"),
     "GRUCell": _gru(""),
+    # Keras 2's CuDNN layers (kerasish.layers.cudnn_recurrent).
+    "CuDNNLSTM": _cudnn(4, _identity),
+    "CuDNNGRU": _cudnn(3, _gru_gate_order),
     # ConvLSTM: conv kernels (*k, in, 4 * filters), gates i, f, c, o as LSTM's.
     **{
         f"ConvLSTM{rank}D": {

@@ -138,10 +138,14 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
     _write_file(filepath, overwrite, write)
 
 
-def load_weights(model: Any, filepath: Any, by_name: bool = False, skip_mismatch: bool = False) -> None:
+def load_weights(
+    model: Any, filepath: Any, by_name: bool = False, skip_mismatch: bool = False, reshape: bool = False
+) -> None:
     f, opened = _open(filepath, "r")
     try:
-        legacy_h5_weights.load_weights_from_group(f, model, by_name=by_name, skip_mismatch=skip_mismatch)
+        legacy_h5_weights.load_weights_from_group(
+            f, model, by_name=by_name, skip_mismatch=skip_mismatch, reshape=reshape
+        )
     finally:
         if opened:
             f.close()

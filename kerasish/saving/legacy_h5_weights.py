@@ -12,8 +12,10 @@ non-trainable). Attribute arrays over 64512 bytes are split into ``name0``, ``na
 Keras 2.2.5 stored these strings as bytes, tf.keras as str; both are read.
 
 Loading by position (Keras' default) pairs the model's layers that have weights with the file's
-layers that have weights, in order; loading by name matches layer names. Every value is checked
-(count and shape) before any weight is assigned.
+layers that have weights, in order; loading by name matches layer names. Each layer's values
+first go through Keras 2's conversions of old weights (``legacy_weight_conversion``: Keras 1
+layouts, Theano kernels, CuDNN layers); every value is checked (count and shape) before any
+weight is assigned.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Optional
 import numpy as np
 
 from kerasish.saving import keras3_weights
+from kerasish.saving.legacy_weight_conversion import preprocess_weights_for_loading
 
 HDF5_OBJECT_HEADER_LIMIT = 64512
 
@@ -136,7 +139,19 @@ def _load_subset(group: Any, layer_name: str) -> list[np.ndarray]:
     return values
 
 
-def plan_topological(group: Any, model: Any, skip_mismatch: bool = False) -> list[tuple[Any, np.ndarray]]:
+def _origin(group: Any) -> tuple[Optional[str], Optional[str]]:
+    """``(keras_version, backend)`` of a weights group, None where the attribute is absent
+    (Keras 1 wrote neither)."""
+    version, backend = group.attrs.get("keras_version"), group.attrs.get("backend")
+    return (
+        decode(version) if version is not None else None,
+        decode(backend) if backend is not None else None,
+    )
+
+
+def plan_topological(
+    group: Any, model: Any, skip_mismatch: bool = False, reshape: bool = False
+) -> list[tuple[Any, np.ndarray]]:
     """``(variable, value)`` pairs pairing layers with weights by position, as Keras does."""
     layers = [layer for layer in model.layers if legacy_weights(layer)]
     saved = []
@@ -152,8 +167,9 @@ def plan_topological(group: Any, model: Any, skip_mismatch: bool = False) -> lis
             f"{len(saved)} saved layers with weights ({saved})."
         )
     assignments = []
+    origin = _origin(group)
     for index, (layer, name) in enumerate(zip(layers, saved)):
-        values = _load_subset(group[name], name)
+        values = preprocess_weights_for_loading(layer, _load_subset(group[name], name), *origin, reshape)
         variables = legacy_weights(layer)
         if len(values) != len(variables):
             raise ValueError(
@@ -169,17 +185,21 @@ def plan_topological(group: Any, model: Any, skip_mismatch: bool = False) -> lis
     return assignments
 
 
-def plan_by_name(group: Any, model: Any, skip_mismatch: bool = False) -> list[tuple[Any, np.ndarray]]:
+def plan_by_name(
+    group: Any, model: Any, skip_mismatch: bool = False, reshape: bool = False
+) -> list[tuple[Any, np.ndarray]]:
     """``(variable, value)`` pairs for the layers whose names the file has; others are left alone."""
     by_name: dict[str, list] = {}
     for layer in model.layers:
         by_name.setdefault(layer.name, []).append(layer)
     assignments = []
+    origin = _origin(group)
     for index, name in enumerate(load_attributes(group, "layer_names")):
         if name not in by_name:
             continue
-        values = _load_subset(group[name], name)
+        saved = _load_subset(group[name], name)
         for layer in by_name[name]:
+            values = preprocess_weights_for_loading(layer, saved, *origin, reshape)
             variables = legacy_weights(layer)
             if len(values) != len(variables):
                 message = (
@@ -226,10 +246,13 @@ def _checked(variables: list, values: list, where: str, skip_mismatch: bool) -> 
     return pairs
 
 
-def load_weights_from_group(group: Any, model: Any, by_name: bool = False, skip_mismatch: bool = False) -> None:
+def load_weights_from_group(
+    group: Any, model: Any, by_name: bool = False, skip_mismatch: bool = False, reshape: bool = False
+) -> None:
+    """``reshape``: Keras 2.2.5's option to reshape a convolution kernel of the right size."""
     root = weights_root(group)
     plan = plan_by_name if by_name else plan_topological
-    for variable, value in plan(root, model, skip_mismatch):
+    for variable, value in plan(root, model, skip_mismatch, reshape):
         variable.assign(value)
 
 

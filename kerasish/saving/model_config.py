@@ -75,6 +75,9 @@ def deserialize_layer(config: dict, custom_objects: Optional[dict] = None) -> An
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"A layer config must be a dict with 'class_name'. Received: {config!r}")
     config = {**config, "config": config.get("config") or {}}
+    if config["class_name"] == "Sequential" and isinstance(config["config"], list):
+        # Keras 1 to 2.2.2 wrote a Sequential's config as the bare list of its layers.
+        config["config"] = {"layers": config["config"]}
     if str(config.get("module") or "").startswith("keras.src.ops."):
         # A Keras 3 operation recorded in a functional graph (`ops.sum(x)`, `x + y`).
         from kerasish.ops.keras3_ops import op_layer_from_keras3_config

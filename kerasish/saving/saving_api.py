@@ -125,10 +125,12 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True, save_format:
         )
 
 
-def load_weights(model: Any, filepath: Any, by_name: bool = False, skip_mismatch: bool = False) -> None:
+def load_weights(
+    model: Any, filepath: Any, by_name: bool = False, skip_mismatch: bool = False, reshape: bool = False
+) -> None:
     _check_built(model, "loading weights into")
     if _is_h5_object(filepath):
-        legacy_h5.load_weights(model, filepath, by_name, skip_mismatch)
+        legacy_h5.load_weights(model, filepath, by_name, skip_mismatch, reshape)
         return
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
@@ -140,9 +142,14 @@ def load_weights(model: Any, filepath: Any, by_name: bool = False, skip_mismatch
                 f"weight files; '{filepath}' uses the Keras 3 layout, which is matched by "
                 "model structure."
             )
+        if reshape:
+            raise ValueError(
+                "`reshape=True` (Keras 2.2.5's reshaping of convolution kernels) applies to Keras "
+                f"2 `.h5` weight files only; '{filepath}' uses the Keras 3 layout."
+            )
         keras_zip.load_weights(model, filepath, skip_mismatch)
         return
-    legacy_h5.load_weights(model, filepath, by_name, skip_mismatch)
+    legacy_h5.load_weights(model, filepath, by_name, skip_mismatch, reshape)
 
 
 def _is_legacy_layout(filepath: str) -> bool:

@@ -40,13 +40,14 @@ _PUBLIC = {
     "register_keras_serializable": "kerasish.saving.registry",
     "serialize_keras_object": "kerasish.saving.serialization",
     "deserialize_keras_object": "kerasish.saving.serialization",
+    "convert_all_kernels_in_model": "kerasish.utils.conv_utils",
 }
 
 __all__ = sorted(_PUBLIC)
 
 
 # Keras 2 module paths, importable and reachable as attributes (``keras.utils.np_utils``).
-_SUBMODULES = {"np_utils", "generic_utils", "data_utils", "vis_utils"}
+_SUBMODULES = {"np_utils", "generic_utils", "data_utils", "vis_utils", "conv_utils"}
 
 
 def __getattr__(name: str) -> Any:

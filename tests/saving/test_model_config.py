@@ -83,3 +83,14 @@ def test_custom_objects_resolve_custom_layers():
     layer = Doubler(name="twice")
     rebuilt = deserialize_layer(serialize_layer(layer), custom_objects={"Doubler": Doubler})
     assert isinstance(rebuilt, Doubler) and rebuilt.name == "twice"
+
+
+def test_sequential_as_a_bare_list_of_layer_configs():
+    """Keras 1 and Keras 2 before 2.2.3 wrote a Sequential's config as a list of layers."""
+    config = {"class_name": "Sequential", "config": [
+        {"class_name": "Dense", "config": {"name": "d1", "units": 3, "batch_input_shape": [None, 4]}},
+        {"class_name": "Dense", "config": {"name": "d2", "units": 1}},
+    ]}
+    model = keras.models.model_from_config(config)
+    assert [layer.name for layer in model.layers] == ["d1", "d2"]
+    assert model.output_shape == (None, 1)
