@@ -88,6 +88,7 @@ class CuDNNLSTM(LSTM):
     """Keras 2's CuDNNLSTM: an LSTM with separate input and recurrent biases."""
 
     _bias_base = "biases"
+    _zero_bias_hh = False  # the recurrent bias is a real weight here
 
     def __init__(
         self,
@@ -139,9 +140,6 @@ class CuDNNLSTM(LSTM):
         if self.unit_forget_bias:
             return _cudnn_forget_bias(self.bias_initializer, self.units)
         return self.bias_initializer
-
-    def _after_build(self) -> None:
-        """No zero ``bias_hh`` buffer: the recurrent bias is a real weight here."""
 
     def _torch_param(self, base: str) -> torch.Tensor:
         if base == "bias_ih":
