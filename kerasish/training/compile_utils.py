@@ -67,19 +67,40 @@ class LossesContainer:
         sample_weights: Optional[list] = None,
         regularization: Optional[torch.Tensor] = None,
     ) -> torch.Tensor:
+        total, values = self.compute(y_true, y_pred, sample_weights)
+        return self.record(total, values, regularization, batch_size_of(y_pred))
+
+    def compute(
+        self, y_true: list, y_pred: list, sample_weights: Optional[list] = None
+    ) -> tuple[Optional[torch.Tensor], list]:
+        """The weighted sum of the output losses and each output's loss (None where an output
+        has none). Tensor ops only, no state: ``compile(jit_compile=True)`` compiles it with the
+        forward."""
         total = None
-        # Keras averages batch losses weighted by batch size, so a short last batch counts less.
-        batch_size = y_pred[0].shape[0] if y_pred and y_pred[0].ndim else 1
+        values: list = []
         for index, (loss_fn, weight) in enumerate(zip(self.losses, self.loss_weights)):
             if loss_fn is None:
+                values.append(None)
                 continue
             sample_weight = sample_weights[index] if sample_weights else None
             value = loss_fn(y_true[index], y_pred[index], sample_weight=sample_weight)
-            tracker = self.output_trackers[index]
-            if tracker is not None:
-                tracker.add_batch_mean(value.detach(), batch_size)
+            values.append(value)
             weighted = value * weight if weight != 1.0 else value
             total = weighted if total is None else total + weighted
+        return total, values
+
+    def record(
+        self,
+        total: Optional[torch.Tensor],
+        values: list,
+        regularization: Optional[torch.Tensor],
+        batch_size: int,
+    ) -> torch.Tensor:
+        """Add the regularization and update the trackers; returns the loss to minimise.
+        Keras averages batch losses weighted by batch size, so a short last batch counts less."""
+        for tracker, value in zip(self.output_trackers, values):
+            if tracker is not None and value is not None:
+                tracker.add_batch_mean(value.detach(), batch_size)
         if regularization is not None:
             total = regularization if total is None else total + regularization
         if total is None:
@@ -93,6 +114,10 @@ class LossesContainer:
     @property
     def metrics(self) -> list:
         return [self.total_tracker] + [t for t in self.output_trackers if t is not None]
+
+
+def batch_size_of(y_pred: list) -> int:
+    return y_pred[0].shape[0] if y_pred and y_pred[0].ndim else 1
 
 
 def _as_loss_object(identifier: Any, losses_module: Any) -> Any:

@@ -16,7 +16,12 @@ import torch
 
 from kerasish.training import data as data_utils
 from kerasish.training import data_adapters
-from kerasish.training.compile_utils import LossesContainer, MetricsContainer, flatten_targets
+from kerasish.training.compile_utils import (
+    LossesContainer,
+    MetricsContainer,
+    batch_size_of,
+    flatten_targets,
+)
 from kerasish.utils import tree
 
 
@@ -100,6 +105,8 @@ class Trainer:
         self.__dict__["_forward"] = (
             torch.compile(self, dynamic=False) if jit_compile is True else self
         )
+        self._jit_compile = jit_compile is True
+        self.__dict__.pop("_jit_forward_and_losses", None)
         self.stop_training = False
         self._is_compiled = True
         self._forget_step_state()
@@ -176,14 +183,35 @@ class Trainer:
         collect = getattr(self, "_collected_call_losses", None)
         return collect() if collect is not None else []
 
+    def _forward_and_losses(self, x: list, y: list, sample_weight: Optional[list], training: bool):
+        """Forward and loss values: what ``jit_compile=True`` compiles as one graph, so the loss
+        and its backward fuse with the model's (the trackers are updated outside)."""
+        kwargs = {"training": training} if self._call_accepts_training else {}
+        y_pred = tree.flatten(self(*x, **kwargs))
+        total, values = self.compiled_loss.compute(y, y_pred, sample_weight)
+        return y_pred, total, values
+
+    def _jit_step_function(self):
+        compiled = self.__dict__.get("_jit_forward_and_losses")
+        if compiled is None:
+            _ = self.forward  # lowers the graph now: torch.fx must not run inside a dynamo trace
+            compiled = torch.compile(self._forward_and_losses, dynamic=False)
+            self.__dict__["_jit_forward_and_losses"] = compiled
+        return compiled
+
     def _train_step(self, x: list, y: list, sample_weight: Optional[list]) -> None:
         # The mode fit/train_on_batch set: True, unless K.set_learning_phase(0) fixed it.
-        y_pred = self._outputs_as_list(x, training=self.training)
-        if self.compiled_loss is not None and len(y) != len(y_pred):
-            raise ValueError(
-                f"The model has {len(y_pred)} outputs, but the targets have {len(y)} arrays."
-            )
-        loss = self.compiled_loss(y, y_pred, sample_weight, self._regularization())
+        training = self.training
+        if self._jit_compile and self.compiled_loss is not None:
+            _check_target_count(y, self.compiled_loss.output_names)
+            y_pred, total, values = self._jit_step_function()(x, y, sample_weight, training)
+        else:
+            y_pred = self._outputs_as_list(x, training=training)
+            _check_target_count(y, y_pred)
+            total, values = self.compiled_loss.compute(y, y_pred, sample_weight)
+        loss = self.compiled_loss.record(
+            total, values, self._regularization(), batch_size_of(y_pred)
+        )
         if self.__dict__.get("_trainable_tensors") is None:
             # After the first forward: a subclassed model creates its weights there.
             self._prepare_step_state()
@@ -503,6 +531,13 @@ class Trainer:
         for ignored in ("max_queue_size", "workers", "use_multiprocessing"):
             kwargs.pop(ignored, None)
         return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+
+def _check_target_count(y: list, outputs: list) -> None:
+    if len(y) != len(outputs):
+        raise ValueError(
+            f"The model has {len(outputs)} outputs, but the targets have {len(y)} arrays."
+        )
 
 
 def _single_batch(adapter: data_adapters.DataAdapter):
