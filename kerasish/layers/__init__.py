@@ -129,6 +129,7 @@ from kerasish.layers.separable_conv import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
+from kerasish.layers.serialization import deserialize, serialize
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
@@ -256,9 +257,11 @@ __all__ = [
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]
