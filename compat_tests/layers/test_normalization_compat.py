@@ -130,6 +130,100 @@ def test_configs_interoperate():
     assert back.get_config()["momentum"] == 0.9 and back.get_config()["center"] is False
 
 
+RENORM_CASES = [  # (shape, kwargs, masked)
+    (
+        (8, 3),
+        {
+            "renorm": True,
+            "renorm_clipping": {"rmax": 1.5, "rmin": 0.7, "dmax": 0.5},
+            "renorm_momentum": 0.9,
+            "momentum": 0.8,
+        },
+        False,
+    ),
+    ((4, 3, 2, 2), {"axis": 1, "renorm": True, "scale": False, "renorm_momentum": 0.5}, False),
+    ((3, 5, 3), {"renorm": True, "renorm_clipping": {"dmax": 0.2}, "center": False}, False),
+    ((3, 5, 3), {"renorm": True, "renorm_clipping": {"rmin": 0.9, "rmax": 1.1}}, True),
+]
+
+
+@pytest.mark.parametrize("shape, kwargs, masked", RENORM_CASES)
+def test_renorm_training_steps_match_keras(rng, shape, kwargs, masked):
+    """Keras 3 computes tf.keras' batch renormalization: three training steps (outputs, every
+    statistic), then inference; configs read both ways."""
+    import keras
+
+    reference = keras.layers.BatchNormalization(**kwargs)
+    reference.build(shape)
+    reference.set_weights(
+        [
+            rng.uniform(0.5, 2.0, w.shape).astype("float32")
+            if w.name in ("gamma", "moving_variance") or "stddev" in w.name
+            else rng.standard_normal(w.shape).astype("float32")
+            for w in reference.weights
+        ]
+    )
+    ours = kerasish.layers.BatchNormalization.from_config(reference.get_config())
+    ours.build(shape)
+    ours.set_weights(reference.get_weights())
+    assert [w.name for w in ours.weights] == [w.name for w in reference.weights]
+    along = [1] * len(shape)
+    along[kwargs.get("axis", -1)] = 3
+    scale = np.reshape([0.3, 1.0, 3.0], along)  # renorm's r and d leave their clipping ranges
+    offset = np.reshape([2.0, -1.0, 0.0], along)
+    for _ in range(3):
+        x = (rng.standard_normal(shape) * scale + offset).astype("float32")
+        mask = None
+        if masked:
+            mask = rng.random(shape[:2]) > 0.3
+            mask[:, 0] = True
+        np.testing.assert_allclose(
+            ours(
+                torch.from_numpy(x),
+                training=True,
+                mask=None if mask is None else torch.from_numpy(mask),
+            ).detach().numpy(),
+            keras.ops.convert_to_numpy(reference(x, training=True, mask=mask)),
+            atol=1e-5,
+            rtol=0,
+        )
+        for received, expected in zip(ours.get_weights(), reference.get_weights()):
+            np.testing.assert_allclose(received, expected, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(
+        ours(torch.from_numpy(x)).detach().numpy(),
+        keras.ops.convert_to_numpy(reference(x)),
+        atol=1e-5,
+        rtol=0,
+    )
+    back = keras.layers.BatchNormalization.from_config(ours.get_config())
+    assert back.renorm and back.renorm_clipping == reference.renorm_clipping
+    assert back.renorm_momentum == reference.renorm_momentum
+
+
+def test_renorm_keras_files_load_both_ways(rng, tmp_path):
+    import keras
+
+    inputs = keras.Input((3,))
+    layer = keras.layers.BatchNormalization(renorm=True, renorm_clipping={"rmax": 2.0})
+    reference = keras.Model(inputs, layer(inputs))
+    x = (rng.standard_normal((8, 3)) * 3 + 1).astype("float32")
+    for _ in range(2):
+        reference(x, training=True)
+    reference.save(tmp_path / "keras.keras")
+    ours = kerasish.models.load_model(tmp_path / "keras.keras")
+    assert [w.path for w in ours.weights] == [w.path for w in reference.weights]
+    assert_same_outputs(reference, ours, x)
+    ours.save(tmp_path / "ours.keras")
+    back = keras.models.load_model(tmp_path / "ours.keras")
+    assert back.layers[1].renorm and back.layers[1].renorm_clipping == {"rmax": 2.0}
+    assert_same_outputs(back, ours, x)
+    np.testing.assert_allclose(
+        ours(torch.from_numpy(x), training=True).detach().numpy(),
+        keras.ops.convert_to_numpy(back(x, training=True)),
+        atol=1e-5,
+    )
+
+
 # ------------------------------------------------- Layer, Group and Unit normalization
 
 

@@ -17,13 +17,14 @@ at the end; they have no moving state and behave the same in training and infere
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 
 from kerasish import constraints, initializers, regularizers
 from kerasish.layers.base import Layer
+from kerasish.layers.batch_norm_options import BatchNormOptions, unshift_virtual_batch_axis
 from kerasish.layers.input_spec import InputSpec
 
 
@@ -93,8 +94,11 @@ class GammaBeta:
         }
 
 
-class BatchNormalization(GammaBeta, Layer):
-    """Normalize over every axis but ``axis`` with batch (training) or moving statistics."""
+class BatchNormalization(BatchNormOptions, GammaBeta, Layer):
+    """Normalize over every axis but ``axis`` with batch (training) or moving statistics.
+
+    tf.keras' ``renorm``, ``virtual_batch_size`` and ``adjustment`` are in ``BatchNormOptions``.
+    """
 
     def __init__(
         self,
@@ -115,23 +119,17 @@ class BatchNormalization(GammaBeta, Layer):
         renorm_clipping: Optional[dict] = None,
         renorm_momentum: float = 0.99,
         synchronized: bool = False,
+        virtual_batch_size: Optional[int] = None,
+        adjustment: Optional[Callable[[torch.Size], Any]] = None,
         **kwargs: Any,
     ) -> None:
-        # tf.keras configs may carry these; the defaults mean plain batch normalization.
+        # tf.keras' `fused` only picks a kernel; the math is the same.
         fused = kwargs.pop("fused", None)
-        virtual_batch_size = kwargs.pop("virtual_batch_size", None)
-        adjustment = kwargs.pop("adjustment", None)
         super().__init__(**kwargs)
-        if renorm or virtual_batch_size is not None or adjustment is not None:
-            raise NotImplementedError(
-                "BatchNormalization: `renorm`, `virtual_batch_size` and `adjustment` are not "
-                "supported by kerasish."
-            )
         if synchronized:
             raise ValueError(
                 "Argument synchronized=True is only supported with the TensorFlow backend."
             )
-        del fused  # only a kernel choice in tf.keras; the math is the same
         self.axis = _single_axis(axis)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
@@ -143,9 +141,9 @@ class BatchNormalization(GammaBeta, Layer):
         )
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.renorm = False
-        self.renorm_clipping = renorm_clipping
-        self.renorm_momentum = renorm_momentum
+        self._init_options(
+            renorm, renorm_clipping, renorm_momentum, virtual_batch_size, adjustment, fused
+        )
         self.synchronized = False
         self.supports_masking = True
 
@@ -154,6 +152,9 @@ class BatchNormalization(GammaBeta, Layer):
     def build(self, input_shape: Sequence[Optional[int]]) -> None:
         input_shape = tuple(input_shape)
         _check_axes(input_shape, [self.axis], self.axis)
+        ndim = len(input_shape)
+        self._channel_axis = self.axis % ndim
+        self._check_options(self._channel_axis)
         size = input_shape[self.axis]
         if size is None:
             raise ValueError(
@@ -171,8 +172,7 @@ class BatchNormalization(GammaBeta, Layer):
             initializer=self.moving_variance_initializer,
             trainable=False,
         )
-        ndim = len(input_shape)
-        self._channel_axis = self.axis % ndim
+        self._add_option_weights(shape, ndim)
         self._reduction_axes = tuple(i for i in range(ndim) if i != self._channel_axis)
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: size})
         self.built = True
@@ -202,6 +202,8 @@ class BatchNormalization(GammaBeta, Layer):
             )
         if not (training and self.trainable):
             return self._normalize(inputs, self.running_mean, self.running_var)
+        if self._has_options:
+            return self._train_with_options(inputs, mask)
         if mask is None and _values_per_channel(inputs, self._channel_axis) > 1:
             return self._train_fused(inputs)
         mean, variance = self._moments(inputs, mask)
@@ -290,7 +292,7 @@ class BatchNormalization(GammaBeta, Layer):
     # ----------------------------------------------------------------- config
 
     def get_config(self) -> dict:
-        # The keys tf.keras and Keras 3 both write (renorm & co. only when set in either).
+        # The keys tf.keras and Keras 3 both write; tf.keras' options only when set.
         return {
             **super().get_config(),
             "axis": self.axis,
@@ -304,7 +306,12 @@ class BatchNormalization(GammaBeta, Layer):
                     self.moving_variance_initializer
                 ),
             ),
+            **self._options_config(),
         }
+
+    @classmethod
+    def from_config(cls, config: dict) -> BatchNormalization:
+        return cls(**unshift_virtual_batch_axis(config))
 
 
 def _single_axis(axis: Any) -> int:

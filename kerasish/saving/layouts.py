@@ -161,6 +161,21 @@ def depthwise_kernel(torch_name: str, depth_multiplier: int = 1) -> WeightLayout
     to_keras = functools.partial(_depthwise_to_keras, depth_multiplier=depth_multiplier)
     return WeightLayout(torch_name, _depthwise_to_torch, to_keras)
 
+
+def _flatten(x: torch.Tensor) -> torch.Tensor:
+    return x.reshape(-1)
+
+
+def broadcast_vector(torch_name: str, keras_shape: tuple) -> WeightLayout:
+    """A per-channel vector kept as torch's ``(C,)`` that Keras stores broadcast-shaped.
+
+    tf.keras' ``BatchNormalization(virtual_batch_size=...)`` creates its weights as
+    ``(1, 1, ..., C, ...)`` (the input's rank plus the virtual-batch axis); both directions are
+    reshapes, so views. The layer sets this layout on its variables, as depthwise layers do.
+    """
+    to_keras = functools.partial(torch.reshape, shape=tuple(keras_shape))
+    return WeightLayout(torch_name, _flatten, to_keras)
+
 TABLE: dict[str, dict[str, WeightLayout]] = {
     "Dense": {"kernel": _DENSE_KERNEL, **_PLAIN},
     "Conv1D": {"kernel": _CONV1D_KERNEL, **_PLAIN},

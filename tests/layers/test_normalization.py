@@ -185,8 +185,8 @@ def test_errors():
         BatchNormalization(axis=[1, 2])
     with pytest.raises(ValueError, match="synchronized"):
         BatchNormalization(synchronized=True)
-    with pytest.raises(NotImplementedError, match="renorm"):
-        BatchNormalization(renorm=True)
+    with pytest.raises(ValueError, match="renorm_clipping"):
+        BatchNormalization(renorm=True, renorm_clipping={"r": 1.0})
     layer = BatchNormalization()
     layer(keras.Input((4, 3)))
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3"):

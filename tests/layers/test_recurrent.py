@@ -377,8 +377,7 @@ def test_accepts_keras2_and_keras3_only_arguments():
         seed=1,
     )
     assert layer.get_config()["zero_output_for_mask"] is True
-    with pytest.raises(NotImplementedError, match="time_major"):
-        LSTM(3, time_major=True)
+    assert LSTM(3, time_major=True).get_config()["time_major"] is True
 
 
 def test_errors_are_clear():

@@ -281,8 +281,12 @@ def test_keras2_config_drift_keys(tmp_path):
         {"class_name": "GRU", "config": {"units": 2, "time_major": False, "implementation": 1, "reset_after": False}}
     )
     assert gru.units == 2
+    lstm = keras.models.model_from_config({"class_name": "LSTM", "config": {"units": 2, "time_major": True}})
+    assert lstm.time_major is True
     with pytest.raises(NotImplementedError, match="time_major"):
-        keras.models.model_from_config({"class_name": "LSTM", "config": {"units": 2, "time_major": True}})
+        keras.models.model_from_config(
+            {"class_name": "ConvLSTM2D", "config": {"filters": 2, "kernel_size": 3, "time_major": True}}
+        )
 
 
 def test_batch_input_shape_and_batch_shape_both_read():

@@ -9,6 +9,10 @@ the layer itself under torch.nn's names.
 States are handled as a flat list inside; ``return_state`` gives them back nested as the cell's
 ``state_size`` is. A stateful layer keeps its states in non-persistent buffers: they move with
 ``.to()`` but are neither Keras weights nor ``state_dict`` entries (Keras does not save them).
+
+``time_major=True`` (tf.keras) reads inputs, masks and sequence outputs as ``(time, batch, ...)``:
+``call`` transposes them (views) around the batch-major path, so torch's fused kernels see the
+time-major memory they use anyway; states stay ``(batch, ...)``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ class RNN(Layer):
 
     # Buffer names of the kept states of a stateful layer ("state_0", ... when empty).
     _STATE_NAMES: tuple = ()
+    # Whether `time_major=True` is implemented for this class.
+    _TIME_MAJOR = True
 
     def __init__(
         self,
@@ -68,10 +74,10 @@ class RNN(Layer):
         zero_output_for_mask: bool,
         time_major: bool,
     ) -> None:
-        if time_major:
+        if time_major and not self._TIME_MAJOR:
             raise NotImplementedError(
                 f"{type(self).__name__}(time_major=True) is not supported by kerasish: pass "
-                "batch-major inputs of shape (batch, timesteps, features) and time_major=False."
+                "batch-major inputs of shape (batch, timesteps, ...) and time_major=False."
             )
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
@@ -79,13 +85,19 @@ class RNN(Layer):
         self.stateful = bool(stateful)
         self.unroll = bool(unroll)  # accepted; the loop is the same either way
         self.zero_output_for_mask = bool(zero_output_for_mask)
-        self.time_major = False
+        self.time_major = bool(time_major)
         self.supports_masking = True
+
+    def _batch_major(self, sequence_shape: tuple) -> tuple:
+        """A sequence shape as ``(batch, time, ...)`` whatever ``time_major`` says."""
+        if not self.time_major:
+            return sequence_shape
+        return (sequence_shape[1], sequence_shape[0]) + tuple(sequence_shape[2:])
 
     # ------------------------------------------------------------------- build
 
     def build(self, input_shape: Any) -> None:
-        sequence_shape = sequence_shape_of(input_shape)
+        sequence_shape = self._batch_major(sequence_shape_of(input_shape))
         self._build_cell((sequence_shape[0],) + sequence_shape[2:])
         if self.stateful:
             batch = sequence_shape[0]
@@ -238,6 +250,9 @@ class RNN(Layer):
         if training is None:
             training = self.training
         inputs = self._cast_inputs(inputs)
+        if self.time_major:
+            mask = time_major_mask(mask, inputs)
+            inputs = inputs.transpose(0, 1)
         if inputs.shape[1] == 0:
             raise ValueError(
                 f"Layer '{self.name}' received a sequence with no time steps: input shape "
@@ -254,6 +269,8 @@ class RNN(Layer):
             _reset_dropout_masks(self.cell)
         if self.stateful and inputs.device.type != "meta":
             self._store_states(states)
+        if self.return_sequences and self.time_major:
+            sequence = sequence.transpose(0, 1)
         output = sequence if self.return_sequences else last
         if self.return_state:
             return [output] + list(self._pack_states(states))
@@ -312,7 +329,7 @@ class RNN(Layer):
         return size
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        sequence_shape = sequence_shape_of(input_shape)
+        sequence_shape = self._batch_major(sequence_shape_of(input_shape))
         batch, length = sequence_shape[0], sequence_shape[1]
         if self.unroll and length is None:
             raise ValueError(
@@ -322,7 +339,12 @@ class RNN(Layer):
                 "passing a `shape` or `batch_shape` argument to your `Input()`."
             )
         size = self._output_size()
-        output_shape = (batch, length, size) if self.return_sequences else (batch, size)
+        if not self.return_sequences:
+            output_shape: tuple = (batch, size)
+        elif self.time_major:
+            output_shape = (length, batch, size)
+        else:
+            output_shape = (batch, length, size)
         if not self.return_state:
             return output_shape
         return [output_shape] + list(self._pack_states(self._state_shapes(batch)))
@@ -346,6 +368,9 @@ class RNN(Layer):
             "stateful": self.stateful,
             "unroll": self.unroll,
         }
+        # tf.keras always writes `time_major`, which Keras 3 refuses: written only when True.
+        if self.time_major:
+            config["time_major"] = True
         # tf.keras writes the key only when set; both Keras versions read it.
         if self.zero_output_for_mask:
             config["zero_output_for_mask"] = True
@@ -393,8 +418,8 @@ class SelfCell:
         return False
 
     def get_config(self) -> dict:
-        # tf.keras keys, without `time_major` and `implementation`: Keras 3 refuses those, so
-        # leaving them out keeps the config readable by both.
+        # tf.keras keys, without `implementation` and with `time_major` only when True: Keras 3
+        # refuses those, so leaving them out keeps the config readable by both.
         return {
             **self._sequence_config(),
             **self._cell_config(),
@@ -437,6 +462,26 @@ def standardize_mask(mask: Any, inputs: torch.Tensor) -> Optional[torch.Tensor]:
             f"{tuple(mask.shape)}."
         )
     return mask.to(torch.bool)
+
+
+def time_major_mask(mask: Any, inputs: torch.Tensor) -> Optional[torch.Tensor]:
+    """A time-major layer's mask ``(time, batch, ...)`` (the first of a list) seen batch-major.
+
+    tf.keras reads the mask in the layout of the inputs, so a time-major mask is transposed
+    like them (a view).
+    """
+    if isinstance(mask, (list, tuple)):
+        mask = mask[0]
+    if mask is None:
+        return None
+    mask = torch.as_tensor(mask, device=inputs.device)
+    if mask.ndim < 2 or tuple(mask.shape[:2]) != tuple(inputs.shape[:2]):
+        raise ValueError(
+            f"The mask of a recurrent layer with time_major=True must have shape (timesteps, "
+            f"batch, ...) with (timesteps, batch) = {tuple(inputs.shape[:2])}; received a mask "
+            f"of shape {tuple(mask.shape)}."
+        )
+    return mask.transpose(0, 1)
 
 
 def _defines_initial_state(cell: Any) -> bool:

@@ -417,16 +417,32 @@ def project_inputs(
     (Keras' implementation 1, where each gate sees differently dropped inputs).
     """
     if masks is None:
-        return F.linear(inputs, weight_ih, bias)
+        return _linear(inputs, weight_ih, bias)
     if inputs.ndim == 3:
         masks = masks.unsqueeze(-2)  # the same mask at every time step
     if masks.ndim == inputs.ndim:
-        return F.linear(inputs * masks, weight_ih, bias)
+        return _linear(inputs * masks, weight_ih, bias)
     gates = [
         F.linear(inputs * masks[g], w) for g, w in enumerate(weight_ih.chunk(masks.shape[0]))
     ]
     projected = torch.cat(gates, dim=-1)
     return projected + bias if bias is not None else projected
+
+
+def _linear(
+    inputs: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]
+) -> torch.Tensor:
+    """``F.linear`` in the memory order of the inputs.
+
+    A ``time_major=True`` sequence reaches the cells as a transposed view ``(batch, time, in)``
+    of time-major memory; F.linear would copy it to fold batch and time, so it is projected
+    time-major and the result viewed batch-major again.
+    """
+    if inputs.ndim == 3 and not inputs.is_contiguous():
+        swapped = inputs.transpose(0, 1)
+        if swapped.is_contiguous():
+            return F.linear(swapped, weight, bias).transpose(0, 1)
+    return F.linear(inputs, weight, bias)
 
 
 def recurrent_matmul(

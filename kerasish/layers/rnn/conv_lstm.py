@@ -47,6 +47,8 @@ class ConvLSTM(SelfCell, RecurrentCore, RNN):
 
     _STATE_NAMES = ("state_h", "state_c")
     _recurrent_mask_count = 4
+    # tf.keras' ConvLSTM accepts `time_major=True` but still reads (batch, time, ...) inputs.
+    _TIME_MAJOR = False
 
     def __init__(
         self,

@@ -351,8 +351,7 @@ def test_config_round_trip():
 
 def test_keras2_arguments_and_errors():
     GRU(3, time_major=False, implementation=1, unroll=True)
-    with pytest.raises(NotImplementedError, match="time_major"):
-        GRU(3, time_major=True)
+    assert GRU(3, time_major=True).time_major is True
     with pytest.raises(ValueError, match="units"):
         GRU(0)
     with pytest.raises(ValueError, match="ndim=3"):
