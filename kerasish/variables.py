@@ -56,6 +56,19 @@ class Variable:
     def trainable(self) -> bool:
         return self._created_trainable and bool(self.tensor.requires_grad)
 
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        """Freeze or unfreeze a weight (LoRA freezes its kernel). Its place in ``weights`` is
+        kept, as in Keras; setting the layer's ``trainable`` sets it again."""
+        tensor = self.tensor
+        if isinstance(tensor, torch.nn.Parameter):
+            tensor.requires_grad_(bool(value))
+        elif value:
+            raise NotImplementedError(
+                f"Making variable '{self.path}' trainable: it was created non-trainable, so "
+                "kerasish stores it as a buffer, which cannot train."
+            )
+
     @property
     def shape(self) -> tuple:
         return tuple(self.value.shape)

@@ -542,7 +542,7 @@ class Layer(torch.nn.Module):
     def trainable_weights(self) -> list[Variable]:
         if not self.trainable:
             return []
-        own = [v for v in self._own_variables() if v._created_trainable]
+        own = [v for v in self._own_variables() if v.trainable]
         for layer in self._tracked_layers():
             own.extend(layer.trainable_weights)
         return _dedup(own)
@@ -551,7 +551,7 @@ class Layer(torch.nn.Module):
     def non_trainable_weights(self) -> list[Variable]:
         if not self.trainable:
             return self.weights
-        own = [v for v in self._own_variables() if not v._created_trainable]
+        own = [v for v in self._own_variables() if not v.trainable]
         for layer in self._tracked_layers():
             own.extend(layer.non_trainable_weights)
         return _dedup(own)

@@ -23,6 +23,7 @@ from kerasish.layers.base import Layer
 from kerasish.layers.conv_utils import IntOrTuple
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.kernel_config import kernel_bias_config
+from kerasish.layers.lora import TorchLayoutLoraMixin
 from kerasish.saving import layouts
 
 _TORCH_CONV: dict[int, Callable[..., torch.Tensor]] = {
@@ -161,8 +162,14 @@ class ConvLayer(Layer):
         return conv_utils.with_spatial(input_shape, out, channels, self.data_format)
 
 
-class BaseConv(ConvLayer):
-    """N-D convolution; ``rank`` is the number of spatial axes."""
+class BaseConv(TorchLayoutLoraMixin, ConvLayer):
+    """N-D convolution; ``rank`` is the number of spatial axes.
+
+    With LoRA (``lora_rank=``/``enable_lora``, Keras 3's Conv1D/2D/3D) the kernel is frozen and
+    ``lora_A``/``lora_B`` adapt it (``layers/lora.py``).
+    """
+
+    _lora_dispatch = ("_convolve", "_lora_convolve")
 
     def __init__(
         self,
@@ -183,6 +190,8 @@ class BaseConv(ConvLayer):
         activity_regularizer: Any = None,
         kernel_constraint: Any = None,
         bias_constraint: Any = None,
+        lora_rank: Optional[int] = None,
+        lora_alpha: Optional[float] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -206,6 +215,7 @@ class BaseConv(ConvLayer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
+        self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape: Sequence[Optional[int]]) -> None:
         input_shape = tuple(input_shape)
@@ -226,16 +236,22 @@ class BaseConv(ConvLayer):
         )
         self._add_bias(self.filters)
         self._finish_build(in_channels)
+        self._build_lora()
 
     @property
     def kernel(self) -> torch.Tensor:
-        """The kernel in Keras layout ``(*kernel_size, in/groups, filters)``: a view of ``weight``."""
+        """The kernel in Keras layout ``(*kernel_size, in/groups, filters)``: a view of ``weight``,
+        or with LoRA the merged kernel, as Keras returns it."""
         if not self.built:
             raise AttributeError("You must build the layer before accessing `kernel`.")
-        return layouts.lookup(type(self), "kernel").to_keras(self.weight)
+        weight = self._lora_merged() if self.lora_enabled else self.weight
+        return layouts.lookup(type(self), "kernel").to_keras(weight)
 
     def _convolve(self, x: torch.Tensor) -> torch.Tensor:
         return self._padded_conv(x, self.weight, self.bias, self.groups)
+
+    def _lora_convolve(self, x: torch.Tensor) -> torch.Tensor:
+        return self._padded_conv(x, self._lora_merged(), self.bias, self.groups)
 
     def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
         input_shape = self._checked_rank(input_shape)
@@ -253,6 +269,7 @@ class BaseConv(ConvLayer):
             "dilation_rate": self.dilation_rate,
             "groups": self.groups,
             **kernel_bias_config(self),
+            **self._lora_config(),
         }
 
     def extra_repr(self) -> str:

@@ -13,11 +13,19 @@ from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.kernel_config import kernel_bias_config
+from kerasish.layers.lora import TorchLayoutLoraMixin
+from kerasish.layers.quantization import QuantizationRefused, refuse_quantization
 from kerasish.utils import tree
 
 
-class Dense(Layer):
-    """``activation(inputs @ kernel + bias)``; stored as torch ``Linear`` (``weight`` is (out, in))."""
+class Dense(TorchLayoutLoraMixin, QuantizationRefused, Layer):
+    """``activation(inputs @ kernel + bias)``; stored as torch ``Linear`` (``weight`` is (out, in)).
+
+    With LoRA (``lora_rank=``/``enable_lora``) the kernel is frozen and ``lora_A``/``lora_B``
+    adapt it (``layers/lora.py``).
+    """
+
+    _lora_alpha_survives_build = False  # Keras 3.15's Dense.build: enable_lora(self.lora_rank)
 
     def __init__(
         self,
@@ -31,8 +39,12 @@ class Dense(Layer):
         activity_regularizer: Any = None,
         kernel_constraint: Any = None,
         bias_constraint: Any = None,
+        lora_rank: Optional[int] = None,
+        lora_alpha: Optional[float] = None,
+        quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
+        refuse_quantization("Dense", quantization_config)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(
@@ -48,6 +60,7 @@ class Dense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
+        self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -77,14 +90,21 @@ class Dense(Layer):
             self.bias = None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
+        self._build_lora()
 
     @property
     def kernel(self) -> torch.Tensor:
-        """The kernel in Keras layout ``(in, units)``: a transposed view of ``weight``."""
+        """The kernel in Keras layout ``(in, units)``: a transposed view of ``weight``, or with
+        LoRA the merged kernel, as Keras returns it."""
+        if self.lora_enabled:
+            return self._lora_merged().t()
         return self.weight.t()
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         return self.activation(F.linear(inputs, self.weight, self.bias))
+
+    def _lora_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.activation(F.linear(inputs, self._lora_merged(), self.bias))
 
     def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
         return tuple(input_shape[:-1]) + (self.units,)
@@ -94,6 +114,7 @@ class Dense(Layer):
             **super().get_config(),
             "units": self.units,
             **kernel_bias_config(self),
+            **self._lora_config(),
         }
 
     def extra_repr(self) -> str:

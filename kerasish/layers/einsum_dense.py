@@ -9,6 +9,11 @@ Shapes follow Keras' analysis of the equation: ``"ab,bc->ac"`` (no ellipsis), ``
 is an input axis (its size read from the input) or an output axis (its size from
 ``output_shape``); the initializer's fans are the products of those two groups, as Keras 3
 computes them.
+
+With LoRA (``lora_rank=``/``enable_lora``) the kernel is frozen and ``lora_kernel_a``
+``kernel.shape[:-1] + (rank,)`` and ``lora_kernel_b`` ``(rank, kernel.shape[-1])``, also in Keras
+layout, adapt it (``layers/lora.py``). ``layer.kernel`` is the stored kernel parameter here (its
+``state_dict`` entry), not Keras' merged kernel; ``_lora_merged()`` is that.
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ import torch
 from kerasish import activations, constraints, initializers, regularizers
 from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
+from kerasish.layers.lora import LoraMixin, merged
+from kerasish.layers.quantization import QuantizationRefused, refuse_quantization
 
 Shape = Sequence[Optional[int]]
 
 
-class EinsumDense(Layer):
+class EinsumDense(LoraMixin, QuantizationRefused, Layer):
     def __init__(
         self,
         equation: str,
@@ -40,14 +47,14 @@ class EinsumDense(Layer):
         activity_regularizer: Any = None,
         kernel_constraint: Any = None,
         bias_constraint: Any = None,
+        lora_rank: Optional[int] = None,
+        lora_alpha: Optional[float] = None,
+        gptq_unpacked_column_size: Optional[int] = None,
+        quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
-        for unsupported in ("lora_rank", "lora_alpha", "quantization_config"):
-            if kwargs.pop(unsupported, None) is not None:
-                raise NotImplementedError(
-                    f"EinsumDense: `{unsupported}` (LoRA / quantization) is not supported by "
-                    "kerasish."
-                )
+        refuse_quantization("EinsumDense", quantization_config)
+        refuse_quantization("EinsumDense", gptq_unpacked_column_size, "gptq_unpacked_column_size")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.equation = equation
         if isinstance(output_shape, int):
@@ -62,6 +69,7 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
+        self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape: Shape) -> None:
         analysis = analyze_equation(
@@ -86,12 +94,27 @@ class EinsumDense(Layer):
         else:
             self.bias = None
         self.built = True
+        self._build_lora()
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = torch.einsum(self.equation, inputs, self.kernel)
         if self.bias is not None:
             x = x + self.bias
         return self.activation(x)
+
+    def _lora_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        x = torch.einsum(self.equation, inputs, self._lora_merged())
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x)
+
+    def _lora_merged(self) -> torch.Tensor:
+        kernel, a = self.kernel, self.lora_kernel_a
+        flat = merged(
+            kernel.reshape(-1, kernel.shape[-1]), a.reshape(-1, a.shape[-1]),
+            self.lora_kernel_b, self._lora_scale(), self._lora_dtype(),
+        )
+        return flat.view(kernel.shape)
 
     def compute_output_shape(self, input_shape: Shape) -> tuple:
         return analyze_equation(
@@ -112,6 +135,7 @@ class EinsumDense(Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._lora_config(),
         }
 
     def extra_repr(self) -> str:

@@ -2,6 +2,11 @@
 
 Keras and torch keep the table in the same ``(input_dim, output_dim)`` layout, so ``weight`` is
 the Keras ``embeddings`` itself and ``state_dict`` loads into ``torch.nn.Embedding``.
+
+With LoRA (``lora_rank=``/``enable_lora``) the table is frozen and ``lora_embeddings_a``
+``(input_dim, rank)`` and ``lora_embeddings_b`` ``(rank, output_dim)`` adapt it (``layers/lora.py``).
+Keras looks indices up in the merged table; when a call has fewer indices than the table has
+rows, the same values come cheaper from the rows alone: ``table[i] + scale * a[i] @ b``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import torch.nn.functional as F
 
 from kerasish import backend, constraints, initializers, regularizers
 from kerasish.layers.base import Layer
+from kerasish.layers.lora import LoraMixin, merged
+from kerasish.layers.quantization import QuantizationRefused, refuse_quantization
 
 # Index dtypes F.embedding takes as they are; anything else (floats holding integers, bool,
 # narrow ints) is cast to int64 first, as Keras casts non-int inputs.
@@ -28,8 +35,14 @@ def _positive_int(value: Any, arg: str) -> int:
     return value
 
 
-class Embedding(Layer):
+class Embedding(LoraMixin, QuantizationRefused, Layer):
     """Lookup table layer; ``mask_zero=True`` makes index 0 the padding value for later layers."""
+
+    _lora_base = "embeddings"
+    _lora_constraint_arg = "embeddings_constraint"
+    _lora_constraint_words = "embedding constraints"
+    _lora_regularizer_arg = "embeddings_regularizer"
+    _lora_alpha_survives_build = False  # Keras 3.15's build: enable_lora(self.lora_rank)
 
     def __init__(
         self,
@@ -51,10 +64,7 @@ class Embedding(Layer):
         output_dim = _positive_int(output_dim, "output_dim")
         if sparse:
             raise NotImplementedError("Embedding(sparse=True) is not supported by kerasish.")
-        if lora_rank or quantization_config is not None:
-            raise NotImplementedError(
-                "Embedding LoRA and quantization are not supported by kerasish."
-            )
+        refuse_quantization("Embedding", quantization_config)
         # Keras 2 derived the input shape from `input_length`, which lets a Sequential model
         # whose first layer is an Embedding build itself at construction time.
         if input_length is not None and not {"input_shape", "batch_input_shape"} & set(kwargs):
@@ -72,6 +82,7 @@ class Embedding(Layer):
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
         self.input_length = input_length
+        self._init_lora(lora_rank, lora_alpha)
         if weights is not None:
             # Keras builds at once when given weights, so get_weights() works before any call.
             self._initial_weights = weights
@@ -86,13 +97,14 @@ class Embedding(Layer):
             constraint=self.embeddings_constraint,
         )
         self.built = True
+        self._build_lora()
 
     @property
     def embeddings(self) -> torch.Tensor:
-        """The table in Keras layout, which is torch's layout too."""
+        """The table in Keras layout, which is torch's layout too (with LoRA: merged)."""
         if not self.built:
             raise AttributeError("You must build the layer before accessing `embeddings`.")
-        return self.weight
+        return self._lora_merged() if self.lora_enabled else self.weight
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         if inputs.dtype not in _INDEX_DTYPES:
@@ -106,6 +118,34 @@ class Embedding(Layer):
             ) from err
         dtype = backend.torch_dtype(self.compute_dtype)
         return outputs if outputs.dtype == dtype else outputs.to(dtype)
+
+    def _lora_call(self, inputs: torch.Tensor) -> torch.Tensor:
+        if inputs.dtype not in _INDEX_DTYPES:
+            inputs = inputs.to(torch.int64)
+        if inputs.numel() >= self.input_dim:
+            return self._lookup(inputs, self._lora_merged())
+        rows = self._lookup(inputs, self.weight)
+        low = self._lookup(inputs, self.lora_embeddings_a)
+        flat = merged(
+            rows.reshape(-1, self.output_dim), low.reshape(-1, low.shape[-1]),
+            self.lora_embeddings_b, self._lora_scale(), self._lora_dtype(),
+        )
+        return flat.view(rows.shape)
+
+    def _lookup(self, inputs: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+        try:
+            return F.embedding(inputs, table)
+        except IndexError as err:
+            raise IndexError(
+                f"Embedding layer '{self.name}' got an index outside [0, {self.input_dim}) "
+                f"(input_dim={self.input_dim}): {err}"
+            ) from err
+
+    def _lora_merged(self) -> torch.Tensor:
+        return merged(
+            self.weight, self.lora_embeddings_a, self.lora_embeddings_b, self._lora_scale(),
+            self._lora_dtype(),
+        )
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Optional[torch.Tensor]:
         if not self.mask_zero:
@@ -147,6 +187,7 @@ class Embedding(Layer):
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,
+            **self._lora_config(),
         }
 
     def extra_repr(self) -> str:

@@ -30,9 +30,16 @@ def to_snake_case(name: str) -> str:
 
 
 def own_variables(layer: Any) -> list:
-    """A layer's own variables (no sublayers'), in Keras 3's order: trainable first."""
+    """A layer's own variables (no sublayers'), in Keras 3's order: trainable first.
+
+    A layer whose Keras 3 ``save_own_variables`` writes something else (LoRA: the merged kernel,
+    no factors) turns them into its slots with ``_saved_variables``.
+    """
     own = layer._own_variables()
-    return [v for v in own if v._created_trainable] + [v for v in own if not v._created_trainable]
+    ordered = [v for v in own if v._created_trainable] + [v for v in own if not v._created_trainable]
+    if hasattr(type(layer), "_saved_variables"):
+        return layer._saved_variables(ordered)
+    return ordered
 
 
 def entries(model: Any) -> Iterator[tuple[str, str, list]]:

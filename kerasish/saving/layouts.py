@@ -55,6 +55,16 @@ def _renamed(layout: WeightLayout, torch_name: str) -> WeightLayout:
     return WeightLayout(torch_name, layout.to_torch, layout.to_keras)
 
 
+def _lora(kernel: WeightLayout) -> dict[str, WeightLayout]:
+    """LoRA factors (``layers/lora.py``) as PEFT stores them: Keras' A ``(*k, in, rank)`` is laid
+    out like the kernel, ``lora_A`` ``(rank, in, *k)``; B ``(rank, out)`` is ``lora_B``
+    ``(out, rank)``. The merged torch weight is then ``weight + scale * lora_B @ lora_A``."""
+    return {
+        "lora_kernel_a": _renamed(kernel, "lora_A"),
+        "lora_kernel_b": WeightLayout("lora_B", _transpose, _transpose),
+    }
+
+
 def _recurrent(suffix: str) -> dict[str, WeightLayout]:
     """torch.nn.LSTM / RNN names (suffix "_l0") or LSTMCell / RNNCell names (suffix "").
 
@@ -177,10 +187,11 @@ def broadcast_vector(torch_name: str, keras_shape: tuple) -> WeightLayout:
     return WeightLayout(torch_name, _flatten, to_keras)
 
 TABLE: dict[str, dict[str, WeightLayout]] = {
-    "Dense": {"kernel": _DENSE_KERNEL, **_PLAIN},
-    "Conv1D": {"kernel": _CONV1D_KERNEL, **_PLAIN},
-    "Conv2D": {"kernel": _CONV2D_KERNEL, **_PLAIN},
-    "Conv3D": {"kernel": _CONV3D_KERNEL, **_PLAIN},
+    "Dense": {"kernel": _DENSE_KERNEL, **_PLAIN, **_lora(_DENSE_KERNEL)},
+    "Conv1D": {"kernel": _CONV1D_KERNEL, **_PLAIN, **_lora(_CONV1D_KERNEL)},
+    "Conv2D": {"kernel": _CONV2D_KERNEL, **_PLAIN, **_lora(_CONV2D_KERNEL)},
+    "Conv3D": {"kernel": _CONV3D_KERNEL, **_PLAIN, **_lora(_CONV3D_KERNEL)},
+    # Embedding's LoRA factors keep their Keras names and layout (rows are looked up).
     "Embedding": {"embeddings": WeightLayout("weight")},
     "BatchNormalization": {
         "gamma": WeightLayout("weight"),
