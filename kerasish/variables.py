@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from kerasish.saving.layouts import WeightLayout
+from kerasish.utils import numpy_values
 
 
 class Variable:
@@ -78,14 +79,14 @@ class Variable:
         return str(self.tensor.dtype).replace("torch.", "")
 
     def numpy(self) -> np.ndarray:
-        return self.value.detach().cpu().numpy().copy()
+        return numpy_values.to_numpy(self.value).copy()
 
     def __array__(self, dtype=None, copy=None):
         array = self.numpy()
         return array if dtype is None else array.astype(dtype)
 
     def assign(self, value: Any) -> None:
-        new = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        new = numpy_values.to_tensor(value)
         if tuple(new.shape) != self.shape:
             raise ValueError(
                 f"Cannot assign a value of shape {tuple(new.shape)} to variable '{self.path}' "

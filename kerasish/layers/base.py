@@ -75,6 +75,8 @@ def call_as_top_level(layer: Layer, args: tuple, kwargs: dict) -> Any:
     try:
         if _LOSSES_RECORDED[0]:
             layer._clear_losses()
+        if layer._casts_direct_inputs and args and layer.autocast:
+            args = autocast_lib.cast_direct_inputs(layer, args)
         return type(layer).__call__(layer, *args, **kwargs)
     finally:
         state.depth = 0
@@ -102,6 +104,9 @@ class Layer(torch.nn.Module):
     _call_accepts_training = False
     _call_accepts_mask = False
     _fast_kwargs: frozenset = frozenset()
+    # A layer called directly on tensors casts their floats to its compute dtype, as Keras'
+    # layers do; models take their input dtypes from their Input layers instead.
+    _casts_direct_inputs = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

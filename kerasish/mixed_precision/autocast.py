@@ -55,6 +55,27 @@ def note_symbolic_inputs(layer: Any, args: tuple, kwargs: dict) -> None:
             return
 
 
+def cast_direct_inputs(layer: Any, args: tuple) -> tuple:
+    """The positional tensors of a direct, top-level call of a non-mixed float layer, with
+    their floats in the layer's compute dtype (mixed layers cast in ``call_with_policy``)."""
+    if policy_lib.is_mixed(layer._dtype):
+        return args
+    compute = layer.compute_dtype
+    if "float" not in compute:
+        return args
+    dtype = backend.torch_dtype(compute)
+
+    def cast(value: Any) -> Any:
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and value.dtype != dtype:
+            return value.to(dtype)
+        return value
+
+    return tuple(
+        type(arg)(cast(item) for item in arg) if isinstance(arg, (list, tuple)) else cast(arg)
+        for arg in args
+    )
+
+
 def _first_device(args: tuple, kwargs: dict, layer: torch.nn.Module) -> torch.device:
     for value in tree.flatten((args, kwargs)):
         if isinstance(value, torch.Tensor):

@@ -13,10 +13,12 @@ import torch
 from kerasish.layers.base import Layer
 from kerasish.training import data as data_adapter
 from kerasish.training.trainer import Trainer, phase_mode
-from kerasish.utils import tree
+from kerasish.utils import numpy_values, tree
 
 
 class Model(Trainer, Layer):
+    _casts_direct_inputs = False  # inputs take their Input layers' dtypes
+
     def __new__(cls, *args: Any, **kwargs: Any):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             from kerasish.models.functional import Functional
@@ -263,13 +265,4 @@ def _owned_numpy(value: Any, inputs: list[torch.Tensor]) -> Any:
 
 
 def _to_numpy(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        if value.dtype == torch.bfloat16:  # numpy has no bfloat16; Keras returns ml_dtypes'
-            array = value.detach().float().cpu().numpy()
-            try:
-                import ml_dtypes
-            except ImportError:
-                return array
-            return array.astype(ml_dtypes.bfloat16)
-        return value.detach().cpu().numpy()
-    return value
+    return numpy_values.to_numpy(value) if isinstance(value, torch.Tensor) else value
