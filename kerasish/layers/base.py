@@ -485,6 +485,19 @@ class Layer(torch.nn.Module):
         return candidate
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if not isinstance(value, (torch.Tensor, torch.nn.Module)):
+            # A plain value that replaces no parameter, buffer or sublayer: what nn.Module's
+            # checks would end in, without them (a layer sets dozens of these when built).
+            state = self.__dict__
+            parameters, buffers = state.get("_parameters"), state.get("_buffers")
+            modules = state.get("_modules")
+            if not (
+                (parameters and name in parameters)
+                or (buffers and name in buffers)
+                or (modules and name in modules)
+            ):
+                object.__setattr__(self, name, value)
+                return
         # ``self.w = self.add_weight(...)``: keep one registration, under the attribute name.
         if isinstance(value, torch.Tensor) and "_keras_variables" in self.__dict__:
             for variable in self._keras_variables:
