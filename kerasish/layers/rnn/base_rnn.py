@@ -450,18 +450,8 @@ def standardize_mask(mask: Any, inputs: torch.Tensor) -> Optional[torch.Tensor]:
     Keras broadcasts any trailing mask axes against each step's output and states (a
     ``(batch, time, 1)`` mask, or a per-position mask from ``Masking`` before ConvLSTM).
     """
-    if isinstance(mask, (list, tuple)):
-        mask = mask[0]
-    if mask is None:
-        return None
-    mask = torch.as_tensor(mask, device=inputs.device)
-    if mask.ndim < 2 or tuple(mask.shape[:2]) != tuple(inputs.shape[:2]):
-        raise ValueError(
-            f"The mask of a recurrent layer must have shape (batch, timesteps, ...) with "
-            f"(batch, timesteps) = {tuple(inputs.shape[:2])}; received a mask of shape "
-            f"{tuple(mask.shape)}."
-        )
-    return mask.to(torch.bool)
+    mask = _first_mask(mask, inputs, "", "(batch, timesteps)")
+    return None if mask is None else mask.to(torch.bool)
 
 
 def time_major_mask(mask: Any, inputs: torch.Tensor) -> Optional[torch.Tensor]:
@@ -470,6 +460,12 @@ def time_major_mask(mask: Any, inputs: torch.Tensor) -> Optional[torch.Tensor]:
     tf.keras reads the mask in the layout of the inputs, so a time-major mask is transposed
     like them (a view).
     """
+    mask = _first_mask(mask, inputs, " with time_major=True", "(timesteps, batch)")
+    return None if mask is None else mask.transpose(0, 1)
+
+
+def _first_mask(mask: Any, inputs: torch.Tensor, which: str, axes: str) -> Optional[torch.Tensor]:
+    """The first mask of a list, as a tensor whose leading axes are those of ``inputs``."""
     if isinstance(mask, (list, tuple)):
         mask = mask[0]
     if mask is None:
@@ -477,11 +473,11 @@ def time_major_mask(mask: Any, inputs: torch.Tensor) -> Optional[torch.Tensor]:
     mask = torch.as_tensor(mask, device=inputs.device)
     if mask.ndim < 2 or tuple(mask.shape[:2]) != tuple(inputs.shape[:2]):
         raise ValueError(
-            f"The mask of a recurrent layer with time_major=True must have shape (timesteps, "
-            f"batch, ...) with (timesteps, batch) = {tuple(inputs.shape[:2])}; received a mask "
-            f"of shape {tuple(mask.shape)}."
+            f"The mask of a recurrent layer{which} must have shape {axes[:-1]}, ...) with "
+            f"{axes} = {tuple(inputs.shape[:2])}; received a mask of shape "
+            f"{tuple(mask.shape)}."
         )
-    return mask.transpose(0, 1)
+    return mask
 
 
 def _defines_initial_state(cell: Any) -> bool:
