@@ -11,12 +11,13 @@ from typing import Any, Optional
 import torch
 
 from kerasish.layers.base import Layer
+from kerasish.layers.quantization import QuantizationRefused
 from kerasish.training import data as data_adapter
 from kerasish.training.trainer import Trainer, phase_mode
 from kerasish.utils import numpy_values, tree
 
 
-class Model(Trainer, Layer):
+class Model(QuantizationRefused, Trainer, Layer):
     _casts_direct_inputs = False  # inputs take their Input layers' dtypes
 
     def __new__(cls, *args: Any, **kwargs: Any):
