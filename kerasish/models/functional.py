@@ -155,7 +155,7 @@ class Functional(Model):
         return self.forward(*flat, training=training)
 
     def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
+        state = super().__getstate__()
         state.pop("forward", None)
         state["_lowered"] = None
         return state

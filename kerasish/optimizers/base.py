@@ -325,6 +325,11 @@ class Optimizer:
         self._slot_info.append((name, reference))
         return tensor
 
+    def __setstate__(self, state: dict) -> None:
+        # Copies and unpickled optimizers hold new tensors: re-key the index by their ids.
+        self.__dict__.update(state)
+        self._variable_index = {id(t): i for i, t in enumerate(self._trainable_variables)}
+
     def _get_variable_index(self, variable: Any) -> int:
         tensor = variable.tensor if isinstance(variable, Variable) else variable
         index = self._variable_index.get(id(tensor))

@@ -51,12 +51,18 @@ def phase_mode(default: bool) -> bool:
     return default if phase is None else bool(phase)
 
 
+# What ``compile(jit_compile=True)`` makes, per model, on first use.
+_COMPILED_FUNCTIONS = ("_compiled_forward", "_compiled_forward_and_losses")
+
+
 def _floats(logs: Mapping) -> dict:
     return {key: float(value) for key, value in logs.items()}
 
 
 class Trainer:
     """Mixed into ``Model``: everything that needs an optimizer, a loss or metrics."""
+
+    _jit_compile = False
 
     # ------------------------------------------------------------------ compile
 
@@ -99,14 +105,9 @@ class Trainer:
         self._metrics_spec = (metrics, weighted_metrics)
         self.compiled_loss: Optional[LossesContainer] = None
         self.compiled_metrics: Optional[MetricsContainer] = None
-        # Kept out of ``_modules``: the model must not become its own submodule.
-        # dynamic=False: shape-specialised graphs (one recompile for a short last batch); dynamic
-        # shapes made a second compiled model in the same process fail inside inductor.
-        self.__dict__["_forward"] = (
-            torch.compile(self, dynamic=False) if jit_compile is True else self
-        )
         self._jit_compile = jit_compile is True
-        self.__dict__.pop("_jit_forward_and_losses", None)
+        for compiled in _COMPILED_FUNCTIONS:
+            self.__dict__.pop(compiled, None)
         self.stop_training = False
         self._is_compiled = True
         self._forget_step_state()
@@ -146,9 +147,27 @@ class Trainer:
 
     # ----------------------------------------------------------------- one step
 
+    def _compiled(self, key: str, function: Any) -> Any:
+        """``torch.compile(function)``, made once and kept out of ``_modules`` (the model must
+        not become its own submodule) and out of pickles and copies (``__getstate__``).
+        dynamic=False: shape-specialised graphs (one recompile for a short last batch); dynamic
+        shapes made a second compiled model in the same process fail inside inductor."""
+        compiled = self.__dict__.get(key)
+        if compiled is None:
+            _ = self.forward  # lowers the graph now: torch.fx must not run inside a dynamo trace
+            compiled = self.__dict__[key] = torch.compile(function, dynamic=False)
+        return compiled
+
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())
+        for compiled in _COMPILED_FUNCTIONS:
+            state.pop(compiled, None)
+        return state
+
     def _outputs_as_list(self, x: list, training: bool) -> list:
         kwargs = {"training": training} if self._call_accepts_training else {}
-        y_pred = self._forward(*x, **kwargs)
+        forward = self._compiled("_compiled_forward", self) if self._jit_compile else self
+        y_pred = forward(*x, **kwargs)
         flat = tree.flatten(y_pred)
         if self.compiled_loss is None:
             names = getattr(self, "output_names", None) or (
@@ -191,20 +210,13 @@ class Trainer:
         total, values = self.compiled_loss.compute(y, y_pred, sample_weight)
         return y_pred, total, values
 
-    def _jit_step_function(self):
-        compiled = self.__dict__.get("_jit_forward_and_losses")
-        if compiled is None:
-            _ = self.forward  # lowers the graph now: torch.fx must not run inside a dynamo trace
-            compiled = torch.compile(self._forward_and_losses, dynamic=False)
-            self.__dict__["_jit_forward_and_losses"] = compiled
-        return compiled
-
     def _train_step(self, x: list, y: list, sample_weight: Optional[list]) -> None:
         # The mode fit/train_on_batch set: True, unless K.set_learning_phase(0) fixed it.
         training = self.training
         if self._jit_compile and self.compiled_loss is not None:
             _check_target_count(y, self.compiled_loss.output_names)
-            y_pred, total, values = self._jit_step_function()(x, y, sample_weight, training)
+            step = self._compiled("_compiled_forward_and_losses", self._forward_and_losses)
+            y_pred, total, values = step(x, y, sample_weight, training)
         else:
             y_pred = self._outputs_as_list(x, training=training)
             _check_target_count(y, y_pred)

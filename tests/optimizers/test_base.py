@@ -539,3 +539,15 @@ def test_a_plain_loop_trains_a_model():
         loss.backward()
         opt.apply([p.grad for p in params], params)
     assert loss.item() < 1e-3
+
+
+def test_a_copied_optimizer_updates_the_copied_variables():
+    import copy
+
+    params = [torch.ones(3)]
+    opt = optimizers.SGD(learning_rate=0.5)
+    opt.apply([torch.ones(3)], params)
+    twin_params, twin = copy.deepcopy((params, opt))
+    twin.apply([torch.ones(3)], twin_params)
+    assert twin_params[0].tolist() == [0.0, 0.0, 0.0]
+    assert params[0].tolist() == [0.5, 0.5, 0.5]

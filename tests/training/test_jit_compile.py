@@ -114,3 +114,17 @@ def test_jit_with_inductor(rng):
     for key in eager[0]:
         np.testing.assert_allclose(jit[0][key], eager[0][key], rtol=1e-4, err_msg=key)
     torch._dynamo.reset()
+
+
+def test_a_copy_of_a_jit_model_trains_like_the_original(rng, aot_eager):
+    import copy
+
+    x, y = _data(rng)
+    model = _mlp()
+    model.compile("adam", "sparse_categorical_crossentropy", jit_compile=True)
+    model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    twin = copy.deepcopy(model)  # compiled functions are not copied; each model makes its own
+    for m in (model, twin):
+        m.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(b, a, atol=1e-6)
