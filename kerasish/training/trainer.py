@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from kerasish.training import data as data_utils
-from kerasish.training import data_adapters
+from kerasish.training import data_adapters, jit_backend
 from kerasish.training.compile_utils import (
     LossesContainer,
     MetricsContainer,
@@ -147,15 +147,16 @@ class Trainer:
 
     # ----------------------------------------------------------------- one step
 
-    def _compiled(self, key: str, function: Any) -> Any:
-        """``torch.compile(function)``, made once and kept out of ``_modules`` (the model must
-        not become its own submodule) and out of pickles and copies (``__getstate__``).
-        dynamic=False: shape-specialised graphs (one recompile for a short last batch); dynamic
-        shapes made a second compiled model in the same process fail inside inductor."""
+    def _compiled(self, key: str, function: Any, **options: Any) -> Any:
+        """``torch.compile(function, **options)``, made once and kept out of ``_modules`` (the
+        model must not become its own submodule) and out of pickles and copies
+        (``__getstate__``). dynamic=False: shape-specialised graphs (one recompile for a short
+        last batch); dynamic shapes made a second compiled model in the same process fail
+        inside inductor."""
         compiled = self.__dict__.get(key)
         if compiled is None:
             _ = self.forward  # lowers the graph now: torch.fx must not run inside a dynamo trace
-            compiled = self.__dict__[key] = torch.compile(function, dynamic=False)
+            compiled = self.__dict__[key] = torch.compile(function, dynamic=False, **options)
         return compiled
 
     def __getstate__(self) -> dict:
@@ -215,7 +216,11 @@ class Trainer:
         training = self.training
         if self._jit_compile and self.compiled_loss is not None:
             _check_target_count(y, self.compiled_loss.output_names)
-            step = self._compiled("_compiled_forward_and_losses", self._forward_and_losses)
+            step = self._compiled(
+                "_compiled_forward_and_losses",
+                self._forward_and_losses,
+                backend=jit_backend.training_backend,
+            )
             y_pred, total, values = step(x, y, sample_weight, training)
         else:
             y_pred = self._outputs_as_list(x, training=training)

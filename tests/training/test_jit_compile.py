@@ -10,6 +10,7 @@ import torch
 import torch._dynamo
 
 import kerasish as keras
+from kerasish.training import jit_backend
 
 L = keras.layers
 
@@ -17,6 +18,7 @@ L = keras.layers
 @pytest.fixture
 def aot_eager(monkeypatch):
     monkeypatch.setattr(torch, "compile", functools.partial(torch.compile, backend="aot_eager"))
+    monkeypatch.setattr(jit_backend, "inner_backend", "aot_eager")
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
     yield
@@ -128,3 +130,33 @@ def test_a_copy_of_a_jit_model_trains_like_the_original(rng, aot_eager):
         m.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
     for a, b in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_allclose(b, a, atol=1e-6)
+
+
+def test_jit_fit_of_a_relu_cnn_trains_like_the_eager_step(rng, aot_eager, monkeypatch):
+    """On CPU the training graph's ReLUs go through ``jit_backend`` (they keep their output
+    for the backward); the step still trains exactly like the eager one."""
+    rewritten = []
+    rewrite = jit_backend.keep_relu_outputs
+    monkeypatch.setattr(
+        jit_backend, "keep_relu_outputs", lambda gm: rewritten.append(rewrite(gm)) or rewritten[-1]
+    )
+
+    def build():
+        keras.utils.set_random_seed(11)
+        return keras.Sequential(
+            [
+                keras.Input((10, 10, 2)),
+                L.Conv2D(4, 3, activation="relu"),
+                L.MaxPooling2D(),
+                L.Flatten(),
+                L.Dense(8, activation="relu"),
+                L.Dense(3, activation="softmax"),
+            ]
+        )
+
+    x = rng.standard_normal((64, 10, 10, 2)).astype("float32")
+    y = rng.integers(0, 3, len(x))
+    eager = _fit(build(), False, x, y)
+    jit = _fit(build(), True, x, y)
+    _assert_same_training(eager, jit)
+    assert rewritten and rewritten[0] == 2
