@@ -160,3 +160,19 @@ def test_jit_fit_of_a_relu_cnn_trains_like_the_eager_step(rng, aot_eager, monkey
     jit = _fit(build(), True, x, y)
     _assert_same_training(eager, jit)
     assert rewritten and rewritten[0] == 2
+
+
+def test_jit_fit_of_an_lstm_trains_like_the_eager_step(rng, aot_eager):
+    def build():
+        keras.utils.set_random_seed(2)
+        return keras.Sequential([keras.Input((5, 3)), L.LSTM(6), L.Dense(1)])
+
+    x = rng.standard_normal((48, 5, 3)).astype("float32")
+    y = rng.standard_normal((48, 1)).astype("float32")
+    results = []
+    for jit in (False, True):
+        model = build()
+        model.compile("adam", "mse", jit_compile=jit)
+        history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+        results.append((history.history, model.get_weights()))
+    _assert_same_training(*results)

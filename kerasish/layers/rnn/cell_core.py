@@ -255,9 +255,12 @@ class CellCore(RecurrentCore):
         """``step(projected_input_t, states) -> (output, new_states)`` with the weights bound."""
         raise NotImplementedError
 
-    def _fused_kernel(self) -> Optional[Callable[[torch.Tensor, list], Any]]:
+    def _fused_kernel(
+        self, inputs: torch.Tensor
+    ) -> Optional[Callable[[torch.Tensor, list], Any]]:
         """torch's fused kernel as ``run(inputs, states) -> (last, sequence, states)``, if the
-        activations and options are torch's; None otherwise."""
+        activations and options are torch's and it gives the right gradient for ``inputs``;
+        None otherwise."""
         return None
 
     def _fused_params(self) -> list[torch.Tensor]:
@@ -310,7 +313,7 @@ class CellCore(RecurrentCore):
             and recurrent_masks is None
             and (input_masks is None or input_masks.ndim == 2)
         ):
-            fused = self._fused_kernel()
+            fused = self._fused_kernel(inputs)
         if fused is None and use_cudnn is True:
             raise ValueError(
                 "use_cudnn=True was specified, but cuDNN is not supported for this layer "

@@ -142,7 +142,7 @@ class GRUCore(CellCore):
         biases = self._torch_param("biases")  # torch's bias_ih and bias_hh are its rows
         return [biases[0], biases[1]]
 
-    def _fused_kernel(self) -> Any:
+    def _fused_kernel(self, inputs: torch.Tensor) -> Any:
         if (
             not self.reset_after
             or self.activation not in TANH

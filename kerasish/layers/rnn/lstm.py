@@ -82,10 +82,31 @@ class LSTMCore(CellCore):
 
         return step
 
-    def _fused_kernel(self) -> Any:
+    def _fused_kernel(self, inputs: torch.Tensor) -> Any:
         if self.activation not in TANH or self.recurrent_activation not in SIGMOID:
             return None
+        if _compiled_for_inference_only(inputs, self._fused_params()):
+            return None
         return self._fused_run(torch._VF.lstm)
+
+
+def _is_compiling() -> bool:
+    is_compiling = getattr(torch.compiler, "is_compiling", None)  # torch >= 2.3
+    return is_compiling() if is_compiling is not None else torch._dynamo.is_compiling()
+
+
+def _compiled_for_inference_only(inputs: torch.Tensor, params: list) -> bool:
+    """Whether ``torch.compile`` would trace ``torch._VF.lstm`` into oneDNN's inference-only
+    LSTM while its weights need gradients: torch's decomposition picks that kernel on CPU
+    whenever the *input* does not require grad (a first LSTM layer), and the backward then
+    fails (torch 2.13). The step loop is traced instead; eager runs keep the fused kernel."""
+    return (
+        _is_compiling()
+        and torch.is_grad_enabled()
+        and inputs.device.type == "cpu"
+        and not inputs.requires_grad
+        and any(p.requires_grad for p in params)
+    )
 
 
 class LSTMCell(CellLayer, LSTMCore, Layer):

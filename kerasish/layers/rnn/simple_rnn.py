@@ -35,7 +35,7 @@ class SimpleRNNCore(CellCore):
 
         return step
 
-    def _fused_kernel(self) -> Any:
+    def _fused_kernel(self, inputs: torch.Tensor) -> Any:
         if self.activation in TANH:
             return self._fused_run(torch._VF.rnn_tanh)
         if self.activation in _RELU:
