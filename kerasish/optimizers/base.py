@@ -110,7 +110,7 @@ class Optimizer:
         self._single_group = True
         self._slot_tensors: list[torch.Tensor] = []
         self._slot_info: list[tuple[str, Optional[int]]] = []
-        self._exclude_ids: set[int] = set()
+        self._excluded: list[torch.Tensor] = []
         self._exclude_pattern: Optional[re.Pattern] = None
         self._decay_mask: Optional[list[bool]] = None
 
@@ -501,9 +501,8 @@ class Optimizer:
         self, var_list: Optional[Sequence[Any]] = None, var_names: Optional[Sequence[str]] = None
     ) -> None:
         """Matching by name needs kerasish Variables (plain tensors carry no Keras name)."""
-        self._exclude_ids = {
-            id(v.tensor if isinstance(v, Variable) else v) for v in (var_list or [])
-        }
+        # The tensors, not their ids: a deep copy of model and optimizer then excludes the copies.
+        self._excluded = [v.tensor if isinstance(v, Variable) else v for v in (var_list or [])]
         self._exclude_pattern = re.compile("|".join(set(var_names))) if var_names else None
         self._decay_mask = None
 
@@ -516,7 +515,7 @@ class Optimizer:
         return self._decay_mask[index]
 
     def _decays(self, tensor: torch.Tensor, given: Any) -> bool:
-        if id(tensor) in self._exclude_ids:
+        if any(tensor is excluded for excluded in self._excluded):
             return False
         name = given.name if isinstance(given, Variable) else None
         return not (self._exclude_pattern and name and self._exclude_pattern.search(name))

@@ -551,3 +551,15 @@ def test_a_copied_optimizer_updates_the_copied_variables():
     twin.apply([torch.ones(3)], twin_params)
     assert twin_params[0].tolist() == [0.0, 0.0, 0.0]
     assert params[0].tolist() == [0.5, 0.5, 0.5]
+
+
+def test_a_deep_copy_keeps_the_weight_decay_exclusions():
+    import copy
+
+    params = _params((1,), (1,))
+    opt = optimizers.SGD(learning_rate=1.0, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_list=[params[0]])
+    params_copy, opt_copy = copy.deepcopy((params, opt))
+    opt_copy.apply([torch.zeros(1), torch.zeros(1)], params_copy)
+    np.testing.assert_array_equal(params_copy[0].detach().numpy(), [1.0])
+    np.testing.assert_array_equal(params_copy[1].detach().numpy(), [0.5])
