@@ -109,6 +109,7 @@ from kerasish.layers.reshaping import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from kerasish.layers.rms_normalization import RMSNormalization
 from kerasish.layers.rnn import (
     GRU,
     LSTM,
@@ -223,6 +224,7 @@ __all__ = [
     "Normalization",
     "PReLU",
     "Permute",
+    "RMSNormalization",
     "RNN",
     "ReLU",
     "RepeatVector",

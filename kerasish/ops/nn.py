@@ -261,3 +261,36 @@ def dot_product_attention(
 def _sdpa_large_negative(dtype: torch.dtype) -> float:
     """The additive mask value Keras' torch backend gives SDPA: 0.7 x the dtype's lowest value."""
     return -0.7 * (65500.0 if dtype == torch.float16 else 3.38953e38)
+
+
+@keras_op
+def rms_normalization(
+    x: Any, scale: Any = None, axis: Any = -1, epsilon: Optional[float] = None
+) -> torch.Tensor:
+    """Keras 3's ``x * rsqrt(mean(square(x)) + epsilon) * scale``, computed in float32 (Keras'
+    ``result_type(x.dtype, "float32")`` is float32 for every input dtype) and cast back to
+    ``x``'s dtype. Trailing axes with a scale of their shape (or none) run torch's fused
+    ``F.rms_norm``, as Keras' torch backend does. Other axes are reduced where they are: Keras'
+    torch backend hands any contiguous axes to ``F.rms_norm``, which normalizes the trailing
+    ones instead (or raises); kerasish computes the documented result, as Keras' other backends
+    do. ``scale`` multiplies with plain broadcasting there, as in those backends.
+    """
+    x = to_tensor(x)
+    epsilon = backend.epsilon() if epsilon is None else epsilon
+    original = x.dtype
+    x = x.to(torch.float32)
+    if x.ndim == 0:
+        x = x.unsqueeze(0)
+    if scale is not None:
+        scale = to_tensor(scale, torch.float32, x.device)
+    axes = sorted(d % x.ndim for d in (axis if isinstance(axis, (list, tuple)) else [axis]))
+    normalized_shape = tuple(x.shape[d] for d in axes)
+    trailing = axes == list(range(x.ndim - len(axes), x.ndim))
+    if trailing and (scale is None or tuple(scale.shape) == normalized_shape):
+        outputs = F.rms_norm(x, normalized_shape, scale, epsilon)
+    else:
+        rrms = torch.rsqrt(torch.mean(torch.square(x), dim=axes, keepdim=True) + epsilon)
+        outputs = x * rrms
+        if scale is not None:
+            outputs = outputs * scale
+    return outputs.to(original)

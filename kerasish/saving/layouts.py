@@ -203,6 +203,7 @@ TABLE: dict[str, dict[str, WeightLayout]] = {
     # Normalization have no torch counterpart: their weights keep the Keras layout.)
     "LayerNormalization": {"gamma": WeightLayout("weight"), "beta": WeightLayout("bias")},
     "GroupNormalization": {"gamma": WeightLayout("weight"), "beta": WeightLayout("bias")},
+    "RMSNormalization": {"scale": WeightLayout("weight")},  # torch.nn.RMSNorm's name
     # Recurrent layers hold torch.nn.LSTM/GRU/RNN's parameters, their cells torch.nn.*Cell's.
     "LSTM": _recurrent("_l0"),
     "LSTMCell": _recurrent(""),
