@@ -4,6 +4,7 @@ from kerasish.layers import experimental  # tf.keras 2.x path: layers.experiment
 from kerasish.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from kerasish.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerasish.layers.base import Layer
+from kerasish.layers.categorical import CategoryEncoding, Discretization
 from kerasish.layers.conv_transpose import (
     Conv1DTranspose,
     Conv2DTranspose,
@@ -152,6 +153,7 @@ __all__ = [
     "AvgPool3D",
     "BatchNormalization",
     "Bidirectional",
+    "CategoryEncoding",
     "CenterCrop",
     "Concatenate",
     "Conv1D",
@@ -177,6 +179,7 @@ __all__ = [
     "Dense",
     "DepthwiseConv1D",
     "DepthwiseConv2D",
+    "Discretization",
     "Dot",
     "Dropout",
     "ELU",
