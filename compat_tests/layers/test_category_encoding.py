@@ -110,3 +110,13 @@ def test_keras_files_load_both_ways(rng, tmp_path):
     back = keras.models.load_model(tmp_path / "ours.keras")
     assert back.get_layer("enc").get_config()["output_mode"] == "count"
     assert_same_outputs(back, ours, x, atol=1e-6)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "float64"])
+def test_policy_output_dtype_matches_keras(policy):
+    x = np.array([[0, 1, 1]])
+    for mode in ("one_hot", "multi_hot", "count"):
+        expected = keras.layers.CategoryEncoding(4, output_mode=mode, dtype=policy)(x)
+        received = kerasish.layers.CategoryEncoding(4, output_mode=mode, dtype=policy)(x)
+        assert received.dtype == expected.dtype
+        np.testing.assert_array_equal(received.numpy(), expected.numpy())

@@ -1,5 +1,7 @@
 """Discretization side by side with Keras 3 (torch backend)."""
 
+import itertools
+
 import keras
 import numpy as np
 import pytest
@@ -40,11 +42,11 @@ def test_values_at_and_beside_a_boundary_fall_as_in_keras():
 
 def test_layer_dtype_sets_the_encoded_dtype_as_in_keras():
     x = INPUTS[0]
-    for mode in ("int", "count"):
-        expected = keras.layers.Discretization(BOUNDARIES, output_mode=mode, dtype="float64")(x)
-        received = kerasish.layers.Discretization(BOUNDARIES, output_mode=mode, dtype="float64")(x)
+    for mode, policy in itertools.product(("int", "count"), ("float64", "mixed_bfloat16")):
+        expected = keras.layers.Discretization(BOUNDARIES, output_mode=mode, dtype=policy)(x)
+        received = kerasish.layers.Discretization(BOUNDARIES, output_mode=mode, dtype=policy)(x)
         assert received.dtype == expected.dtype
-        np.testing.assert_array_equal(received.numpy(), expected.numpy())
+        np.testing.assert_array_equal(received.float().numpy(), expected.float().numpy())
 
 
 @pytest.mark.parametrize(

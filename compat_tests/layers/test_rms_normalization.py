@@ -117,3 +117,18 @@ def test_keras_files_load_both_ways(rng, tmp_path):
     fresh = _model(keras)
     fresh.load_weights(tmp_path / "ours.weights.h5")
     assert_same_outputs(fresh, ours, x, atol=1e-6)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_policy_matches_keras(policy, rng):
+    x = (rng.standard_normal((2, 5)) * 3).astype("float32")
+    scale = [np.linspace(0.5, 1.7, 5).astype("float32")]
+    theirs = keras.layers.RMSNormalization(dtype=policy)
+    ours = kerasish.layers.RMSNormalization(dtype=policy)
+    theirs.build((2, 5))
+    ours.build((2, 5))
+    theirs.set_weights(scale)
+    ours.set_weights(scale)
+    expected, received = theirs(x), ours(x)
+    assert received.dtype == expected.dtype
+    np.testing.assert_array_equal(received.float().detach().numpy(), expected.float().detach().numpy())

@@ -91,6 +91,8 @@ class CategoryEncoding(Layer):
         self.num_tokens = num_tokens
         self.output_mode = output_mode
         self.sparse = sparse
+        # Keras encodes in the variable dtype (float32 under a mixed policy); no output cast.
+        self.autocast = False
 
     def call(self, inputs: Any, count_weights: Any = None) -> torch.Tensor:
         inputs = to_tensor(inputs)
