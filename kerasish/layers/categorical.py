@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerasish import backend
+from kerasish import backend, devices
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.layers.base import Layer
 from kerasish.ops.core import to_tensor
@@ -187,7 +187,9 @@ class Discretization(Layer):
         # not persistent: the config holds the boundaries.
         boundaries = None
         if value is not None:
-            boundaries = to_tensor(self._bin_boundaries or [], None if value else "float32")
+            boundaries = to_tensor(
+                self._bin_boundaries or [], None if value else "float32", devices.current()
+            )
         self.register_buffer("_boundaries", boundaries, persistent=False)
 
     @property
@@ -205,7 +207,8 @@ class Discretization(Layer):
             inputs = inputs.to(torch.uint8)
         boundaries = self._boundaries
         if boundaries.device != inputs.device:
-            boundaries = boundaries.to(inputs.device)
+            # No weights tell ``build`` where the layer runs: follow the data, once.
+            boundaries = self._boundaries = boundaries.to(inputs.device)
         indices = torch.bucketize(inputs, boundaries, right=True).to(torch.int32)
         if self.output_mode == "int":
             return indices
