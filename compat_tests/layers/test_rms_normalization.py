@@ -132,3 +132,11 @@ def test_mixed_policy_matches_keras(policy, rng):
     expected, received = theirs(x), ours(x)
     assert received.dtype == expected.dtype
     np.testing.assert_array_equal(received.float().detach().numpy(), expected.float().detach().numpy())
+
+
+def test_keras_rms_norm_operation_node_loads_as_the_op(rng, tmp_path):
+    inputs = keras.Input((4,))
+    reference = keras.Model(inputs, keras.ops.rms_normalization(inputs, axis=-1, epsilon=1e-3))
+    reference.save(tmp_path / "op.keras")
+    ours = kerasish.models.load_model(tmp_path / "op.keras")
+    assert_same_outputs(reference, ours, rng.standard_normal((3, 4)).astype("float32"), atol=1e-6)

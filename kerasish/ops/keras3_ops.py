@@ -18,6 +18,7 @@ from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda
 _SYMBOLS = {
     "GetItem": "__operators__.getitem",
     "Abs": dispatch.KERAS_PREFIX + "absolute",
+    "RMSNorm": dispatch.KERAS_PREFIX + "rms_normalization",
 }
 
 
