@@ -286,8 +286,9 @@ def rms_normalization(
     axes = sorted(d % x.ndim for d in (axis if isinstance(axis, (list, tuple)) else [axis]))
     normalized_shape = tuple(x.shape[d] for d in axes)
     trailing = axes == list(range(x.ndim - len(axes), x.ndim))
-    if trailing and (scale is None or tuple(scale.shape) == normalized_shape):
-        outputs = F.rms_norm(x, normalized_shape, scale, epsilon)
+    fused = getattr(F, "rms_norm", None)  # torch >= 2.4
+    if fused is not None and trailing and (scale is None or tuple(scale.shape) == normalized_shape):
+        outputs = fused(x, normalized_shape, scale, epsilon)
     else:
         rrms = torch.rsqrt(torch.mean(torch.square(x), dim=axes, keepdim=True) + epsilon)
         outputs = x * rrms
