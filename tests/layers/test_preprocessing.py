@@ -128,4 +128,6 @@ def test_tf_keras_experimental_paths():
 
     assert preprocessing.Rescaling is layers.Rescaling
     assert preprocessing.Normalization is layers.Normalization
+    assert preprocessing.CategoryEncoding is layers.CategoryEncoding
+    assert preprocessing.Discretization is layers.Discretization
     assert keras.layers.experimental.EinsumDense is layers.EinsumDense
