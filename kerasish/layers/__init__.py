@@ -33,6 +33,12 @@ from kerasish.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from kerasish.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasish.layers.einsum_dense import EinsumDense
 from kerasish.layers.embedding import Embedding
+from kerasish.layers.image_augmentation import (
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.lambda_layer import Lambda
@@ -224,6 +230,10 @@ __all__ = [
     "PReLU",
     "Permute",
     "RNN",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "ReLU",
     "RepeatVector",
     "Rescaling",
