@@ -1,5 +1,7 @@
 """Augmentation layers against Keras 3 with deterministic parameters (equal factor bounds)."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -159,3 +161,85 @@ def test_augmentation_model_shapes_match(rng):
     assert ours.output_shape == theirs.output_shape
     x = rng.uniform(0, 255, (3, 8, 8, 3)).astype("float32")
     np.testing.assert_array_equal(ours.predict(x, verbose=0), theirs.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("factor", [(-0.2, 0.2), (-0.5, 0.5), 0.0])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_contrast_matches(images, factor, data_format):
+    _assert_same("RandomContrast", images, factor, data_format=data_format, atol=1e-4)
+    _assert_same("RandomContrast", images[0], factor, data_format=data_format, atol=1e-4)
+    _assert_same("RandomContrast", images.astype("uint8"), factor, data_format=data_format)
+    _assert_same(
+        "RandomContrast", images / 255, factor, value_range=(0, 1), data_format=data_format
+    )
+
+
+@pytest.mark.parametrize("factor", [(0.1, 0.1), (-0.3, -0.3)])
+def test_brightness_matches(images, factor):
+    _assert_same("RandomBrightness", images, factor)
+    _assert_same("RandomBrightness", images[0], factor)
+    _assert_same("RandomBrightness", images / 255, factor, value_range=(1, 0))
+    # Integer images: Keras truncates the delta to their dtype and wraps before clipping.
+    _assert_same("RandomBrightness", images.astype("uint8"), factor, atol=0)
+    _assert_same("RandomBrightness", images.astype("int32"), factor, atol=0)
+
+
+@pytest.mark.parametrize("name", ["RandomContrast", "RandomBrightness"])
+def test_colour_inference_keeps_integer_dtype_like_keras(images, name):
+    _assert_same(name, images.astype("uint8"), 0.3, training=False, atol=0)
+    _assert_same(name, images.astype("float64"), 0.3, training=False, atol=0)
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("RandomContrast", (0.3,), {}),
+    ("RandomContrast", ((0.1, 0.4),), {"value_range": (0, 1), "seed": 2}),
+    ("RandomContrast", (0.2,), {"data_format": "channels_first"}),
+    ("RandomBrightness", (0.3,), {}),
+    ("RandomBrightness", ((-0.1, 0.4),), {"value_range": (1, 0), "seed": 4}),
+])
+def test_colour_configs_load_both_ways(name, args, kwargs):
+    test_configs_load_both_ways(name, args, kwargs)
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("RandomContrast", (1.5,), {}),
+    ("RandomContrast", (-0.1,), {}),
+    ("RandomContrast", ((0.1,),), {}),
+    ("RandomBrightness", (-1.1,), {}),
+    ("RandomBrightness", ("a",), {}),
+    ("RandomBrightness", (0.1,), {"value_range": 3}),
+    ("RandomBrightness", (0.1,), {"value_range": (0, 1, 2)}),
+])
+def test_colour_bad_arguments_raise_like_keras(name, args, kwargs):
+    with pytest.raises(ValueError) as theirs:
+        getattr(keras.layers, name)(*args, **kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(kerasish.layers, name)(*args, **kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_saved_augmentation_model_loads_both_ways(tmp_path, rng):
+    ours = kerasish.Sequential([
+        kerasish.Input((8, 8, 3)),
+        kerasish.layers.RandomFlip("horizontal", seed=1),
+        kerasish.layers.RandomRotation(0.1, fill_mode="constant"),
+        kerasish.layers.RandomZoom(0.1, 0.2),
+        kerasish.layers.RandomTranslation(0.1, 0.1),
+        kerasish.layers.RandomContrast(0.2),
+        kerasish.layers.RandomBrightness(0.2),
+        kerasish.layers.Conv2D(2, 3),
+    ])
+    x = rng.uniform(0, 255, (2, 8, 8, 3)).astype("float32")
+    ours.save(tmp_path / "ours.keras")
+    theirs = keras.models.load_model(tmp_path / "ours.keras")
+    for mine, keras_layer in zip(ours.layers[:-1], theirs.layers):  # JSON: tuples to lists
+        expected = json.loads(json.dumps(mine.get_config()))
+        expected["dtype"] = keras_layer.get_config()["dtype"]
+        assert json.loads(json.dumps(keras_layer.get_config())) == expected
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(theirs.predict(x, verbose=0)),
+        ours.predict(x, verbose=0), atol=1e-4, rtol=0,
+    )
+    theirs.save(tmp_path / "theirs.keras")
+    again = kerasish.models.load_model(tmp_path / "theirs.keras")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), ours.predict(x, verbose=0))

@@ -34,6 +34,8 @@ from kerasish.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasish.layers.einsum_dense import EinsumDense
 from kerasish.layers.embedding import Embedding
 from kerasish.layers.image_augmentation import (
+    RandomBrightness,
+    RandomContrast,
     RandomFlip,
     RandomRotation,
     RandomTranslation,
@@ -230,6 +232,8 @@ __all__ = [
     "PReLU",
     "Permute",
     "RNN",
+    "RandomBrightness",
+    "RandomContrast",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",

@@ -1,12 +1,12 @@
 """Keras 3's random image augmentation layers: RandomFlip, RandomRotation, RandomZoom,
-RandomTranslation.
+RandomTranslation, RandomContrast, RandomBrightness.
 
-As in Keras 3, they cast their input to the compute dtype and return it unchanged at inference;
-only ``training=True`` (or a model in training mode, as inside ``fit``) draws fresh parameters,
-one set per image, from a torch generator (seeded by ``seed`` when given). Geometric layers
-build one affine matrix per image and resample the whole batch in one vectorised gather with
-Keras 3's ``affine_transform`` rules (its index fixers, per-corner fill and rounding), so the
-same parameters give Keras' pixels.
+As in Keras 3, they return their input (cast to the compute dtype; the colour layers cast only
+floating inputs) unchanged at inference; only ``training=True`` (or a model in training mode, as
+inside ``fit``) draws fresh parameters, one set per image, from a torch generator (seeded by
+``seed`` when given). Geometric layers build one affine matrix per image and resample the whole
+batch in one vectorised gather with Keras 3's ``affine_transform`` rules (its index fixers,
+per-corner fill and rounding), so the same parameters give Keras' pixels.
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ class _RandomImageLayer(Layer):
                 f"{type(self).__name__}: dict inputs (images with labels, bounding boxes or "
                 "segmentation masks) are not implemented in kerasish; pass an image tensor."
             )
-        images = torch.as_tensor(inputs).to(backend.torch_dtype(self.compute_dtype))
+        images = self._cast(torch.as_tensor(inputs))
         if training is None:
             training = self.training
         if images.ndim not in (3, 4):
@@ -203,6 +203,12 @@ class _RandomImageLayer(Layer):
             )
         if not training:
             return images
+        return self._augment_images(images)
+
+    def _cast(self, images: torch.Tensor) -> torch.Tensor:
+        return images.to(backend.torch_dtype(self.compute_dtype))
+
+    def _augment_images(self, images: torch.Tensor) -> torch.Tensor:
         unbatched = images.ndim == 3
         x = images.unsqueeze(0) if unbatched else images
         if self.data_format == "channels_last":
@@ -216,11 +222,16 @@ class _RandomImageLayer(Layer):
         raise NotImplementedError
 
     def _uniform(
-        self, batch: int, low: float, high: float, device: torch.device
+        self,
+        batch: int,
+        low: float,
+        high: float,
+        device: torch.device,
+        dtype: torch.dtype = torch.float32,
     ) -> torch.Tensor:
-        """``(batch,)`` float32 draws in ``[low, high)``; ``low == high`` gives exactly ``low``."""
+        """``(batch,)`` draws in ``[low, high)``; ``low == high`` gives exactly ``low``."""
         generator = self._generator(device)
-        u = torch.rand(batch, generator=generator, device=device)
+        u = torch.rand(batch, generator=generator, device=device, dtype=dtype)
         return u * (high - low) + low
 
     def _generator(self, device: torch.device) -> Optional[torch.Generator]:
@@ -350,7 +361,7 @@ class RandomRotation(_AffineLayer):
         **kwargs: Any,
     ) -> None:
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
-        self.factor = _rotation_factor(factor or 0.0)
+        self.factor = _base_factor(factor or 0.0, (-1, 1))
 
     def _matrix(self, batch: int, height: int, width: int, device: torch.device) -> torch.Tensor:
         angle = self._uniform(batch, self.factor[0] * 360.0, self.factor[1] * 360.0, device)
@@ -368,20 +379,22 @@ class RandomRotation(_AffineLayer):
         return {**super().get_config(), "factor": self.factor}
 
 
-def _rotation_factor(factor: Any) -> tuple:
+def _base_factor(factor: Any, bounds: tuple) -> tuple:
+    """Keras 3's ``BaseImagePreprocessingLayer._set_factor``: a number ``f`` means ``(-f, f)``
+    cut at the lower bound, a pair is sorted."""
     message = (
         "The `factor` argument should be a number (or a list of two numbers) in the range "
-        f"[-1, 1]. Received: factor={factor}"
+        f"[{bounds[0]}, {bounds[1]}]. Received: factor={factor}"
     )
     if isinstance(factor, (tuple, list)):
-        if len(factor) != 2 or factor[0] > 1 or factor[1] < -1:
+        if len(factor) != 2 or factor[0] > bounds[1] or factor[1] < bounds[0]:
             raise ValueError(message)
         lower, upper = sorted(factor)
         return lower, upper
-    if isinstance(factor, (int, float)) and not isinstance(factor, bool):
-        if not -1 <= factor <= 1:
+    if isinstance(factor, (int, float)):
+        if not bounds[0] <= factor <= bounds[1]:
             raise ValueError(message)
-        return -abs(factor), abs(factor)
+        return max(-abs(factor), bounds[0]), abs(factor)
     raise ValueError(message)
 
 
@@ -502,3 +515,86 @@ class RandomTranslation(_AffineLayer):
             "height_factor": self.height_factor,
             "width_factor": self.width_factor,
         }
+
+
+# ------------------------------------------------------------------ colour layers
+
+
+class _ColourLayer(_RandomImageLayer):
+    """Per-image colour changes: Keras casts only floating inputs, and clips to ``value_range``."""
+
+    def _cast(self, images: torch.Tensor) -> torch.Tensor:
+        if images.is_floating_point():
+            return images.to(backend.torch_dtype(self.compute_dtype))
+        return images
+
+    def _clip(self, images: torch.Tensor) -> torch.Tensor:
+        low, high = (torch.as_tensor(v, device=images.device) for v in self.value_range)
+        return torch.clip(images, low, high)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
+
+
+class RandomContrast(_ColourLayer):
+    """Scales each image's deviation from its per-channel mean by a factor drawn per image.
+
+    ``factor=(lower, upper)`` draws from ``[1 - lower, 1 + upper]``, as Keras 3 does.
+    """
+
+    def __init__(
+        self,
+        factor: Factor,
+        value_range: Sequence[float] = (0, 255),
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _base_factor(factor, (0, 1))
+        self.value_range = value_range
+
+    def _augment_images(self, images: torch.Tensor) -> torch.Tensor:
+        shape = (images.shape[0], 1, 1, 1) if images.ndim == 4 else (1, 1, 1)
+        dtype = backend.torch_dtype(self.compute_dtype)
+        factor = self._uniform(
+            math.prod(shape), 1.0 - self.factor[0], 1.0 + self.factor[1], images.device, dtype
+        ).view(shape)
+        height, width = (-2, -1) if self.data_format == "channels_first" else (-3, -2)
+        mean_dtype = images.dtype if images.is_floating_point() else torch.float32
+        mean = images.to(mean_dtype).mean(height, keepdim=True).mean(width, keepdim=True)
+        return self._clip((images - mean) * factor + mean)
+
+
+class RandomBrightness(_ColourLayer):
+    """Adds ``factor * (value_range[1] - value_range[0])``, drawn per image, then clips.
+
+    Integer images get the delta truncated to their dtype and added in it, wrapping on
+    overflow before the clip, exactly as Keras 3 on torch computes them.
+    """
+
+    def __init__(
+        self,
+        factor: Factor,
+        value_range: Sequence[float] = (0, 255),
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _base_factor(factor, (-1, 1))
+        if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+            raise ValueError(
+                "The `value_range` argument should be a list of two numbers. "
+                f"Received: value_range={value_range}"
+            )
+        self.value_range = sorted(value_range)
+
+    def _augment_images(self, images: torch.Tensor) -> torch.Tensor:
+        shape = (images.shape[0], 1, 1, 1) if images.ndim == 4 else (1, 1, 1)
+        delta = self._uniform(math.prod(shape), self.factor[0], self.factor[1], images.device)
+        delta = delta.view(shape) * (self.value_range[1] - self.value_range[0])
+        return self._clip(images + delta.to(images.dtype))

@@ -13,6 +13,10 @@ LAYERS = [
     lambda **kw: keras.layers.RandomZoom(0.3, **kw),
     lambda **kw: keras.layers.RandomTranslation(0.3, 0.3, **kw),
 ]
+COLOUR_LAYERS = [
+    lambda **kw: keras.layers.RandomContrast(0.5, **kw),
+    lambda **kw: keras.layers.RandomBrightness(0.5, **kw),
+]
 
 
 @pytest.fixture
@@ -31,7 +35,7 @@ def test_inference_returns_input(make, images):
     assert isinstance(layer, torch.nn.Module)
 
 
-@pytest.mark.parametrize("make", LAYERS)
+@pytest.mark.parametrize("make", LAYERS + COLOUR_LAYERS)
 def test_training_draws_fresh_parameters_each_call(make, images):
     layer = make()
     batch = images.repeat(8, 1, 1, 1)
@@ -42,7 +46,7 @@ def test_training_draws_fresh_parameters_each_call(make, images):
     assert any(not torch.equal(copies[0], copy) for copy in copies[1:])
 
 
-@pytest.mark.parametrize("make", LAYERS)
+@pytest.mark.parametrize("make", LAYERS + COLOUR_LAYERS)
 def test_seed_makes_draws_reproducible(make, images):
     a, b = make(seed=7), make(seed=7)
     first = a(images, training=True)
@@ -50,11 +54,31 @@ def test_seed_makes_draws_reproducible(make, images):
     assert not torch.equal(first, a(images, training=True))
 
 
-@pytest.mark.parametrize("make", LAYERS)
+@pytest.mark.parametrize("make", LAYERS + COLOUR_LAYERS)
 def test_module_train_mode_turns_augmentation_on(make, images):
     layer = make(seed=1)
     layer.train()
     assert not torch.equal(layer(images.repeat(4, 1, 1, 1)), images.repeat(4, 1, 1, 1))
+
+
+@pytest.mark.parametrize("make", COLOUR_LAYERS)
+def test_colour_inference_keeps_integer_images(make, images):
+    layer = make()
+    assert layer(images) is images
+    ints = images.to(torch.uint8)
+    assert layer(ints) is ints
+    assert layer(images.double()).dtype == torch.float32
+
+
+def test_contrast_and_brightness_arithmetic():
+    image = torch.tensor([[[0.0], [10.0]], [[20.0], [30.0]]])  # 2x2, one channel, mean 15
+    contrast = keras.layers.RandomContrast((-1.0, 1.0), value_range=(0, 40))  # factor 2
+    assert contrast(image, training=True).flatten().tolist() == [0.0, 5.0, 25.0, 40.0]
+    brightness = keras.layers.RandomBrightness((0.5, 0.5), value_range=(0, 40))  # +20
+    assert brightness(image, training=True).flatten().tolist() == [20.0, 30.0, 40.0, 40.0]
+    first = keras.layers.RandomContrast((-1.0, 1.0), data_format="channels_first")
+    planes = torch.tensor([[[0.0, 2.0]], [[4.0, 4.0]]])  # two channels, 1x2 each
+    assert first(planes, training=True).flatten().tolist() == [0.0, 3.0, 4.0, 4.0]
 
 
 def test_zero_factors_are_identity(images):
@@ -124,7 +148,7 @@ def test_bad_rank_mode_and_unsupported_inputs():
 
 
 def test_compute_output_shape():
-    for make in LAYERS:
+    for make in LAYERS + COLOUR_LAYERS:
         assert make().compute_output_shape((None, 5, 6, 3)) == (None, 5, 6, 3)
 
 
@@ -137,6 +161,8 @@ def test_sequential_with_augmentation_trains_with_fit():
         keras.layers.RandomRotation(0.1),
         keras.layers.RandomZoom(0.1),
         keras.layers.RandomTranslation(0.1, 0.1),
+        keras.layers.RandomContrast(0.1, value_range=(0, 1)),
+        keras.layers.RandomBrightness(0.1, value_range=(0, 1)),
     ])
     model = keras.Sequential([
         keras.Input((8, 8, 3)),
