@@ -243,3 +243,20 @@ def test_saved_augmentation_model_loads_both_ways(tmp_path, rng):
     theirs.save(tmp_path / "theirs.keras")
     again = kerasish.models.load_model(tmp_path / "theirs.keras")
     np.testing.assert_array_equal(again.predict(x, verbose=0), ours.predict(x, verbose=0))
+
+
+def test_integer_functional_inputs_give_keras_dtypes():
+    def outputs(lib):
+        inputs = lib.Input((4, 4, 3), dtype="uint8")
+        layers = [
+            lib.layers.RandomFlip(),
+            lib.layers.RandomRotation(0.1),
+            lib.layers.RandomContrast(0.1),
+            lib.layers.RandomBrightness(0.1),
+        ]
+        model = lib.Model(inputs, [layer(inputs) for layer in layers])
+        symbolic = [str(t.dtype).replace("torch.", "") for t in model.outputs]
+        eager = model.predict(np.zeros((2, 4, 4, 3), "uint8"), verbose=0)
+        return symbolic, [str(np.asarray(o).dtype) for o in eager]
+
+    assert outputs(kerasish) == outputs(keras)

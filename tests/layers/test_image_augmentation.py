@@ -188,3 +188,29 @@ def test_sequential_with_augmentation_trains_with_fit():
     first = model.predict(x, verbose=0)
     np.testing.assert_array_equal(first, model.predict(x, verbose=0))
     assert seen and not any(seen)
+
+
+def test_tf_keras_2_configs_without_data_format_load():
+    configs = {
+        "RandomFlip": {"mode": "horizontal", "seed": None},
+        "RandomRotation": {
+            "factor": 0.2, "fill_mode": "nearest", "fill_value": 0.0,
+            "interpolation": "bilinear", "seed": 3,
+        },
+        "RandomZoom": {
+            "height_factor": 0.2, "width_factor": None, "fill_mode": "reflect",
+            "fill_value": 0.0, "interpolation": "bilinear", "seed": None,
+        },
+        "RandomTranslation": {
+            "height_factor": 0.2, "width_factor": 0.1, "fill_mode": "reflect",
+            "fill_value": 0.0, "interpolation": "bilinear", "seed": None,
+        },
+        "RandomContrast": {"factor": 0.2, "seed": None},
+        "RandomBrightness": {"factor": 0.2, "value_range": (0, 255), "seed": None},
+    }
+    for name, config in configs.items():
+        layer = getattr(keras.layers, name).from_config(
+            {"name": name.lower(), "trainable": True, "dtype": "float32", **config}
+        )
+        assert layer.data_format == "channels_last"
+        assert layer(torch.zeros(1, 4, 4, 3), training=True).shape == (1, 4, 4, 3)
