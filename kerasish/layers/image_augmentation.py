@@ -94,25 +94,27 @@ def affine_transform_nchw(
         transform = transform.unsqueeze(0)
     transform = transform.to(device=x.device, dtype=torch.float32).expand(batch, 8)
     rows, cols = _source_coordinates(transform, height, width)
-    if interpolation == "nearest":
-        row_nodes = [(torch.round(rows).to(torch.int64), None)]
-        col_nodes = [(torch.round(cols).to(torch.int64), None)]
-    else:
-        row_nodes = _linear_nodes(rows)
-        col_nodes = _linear_nodes(cols)
     fixer = _INDEX_FIXERS[fill_mode]
+    constant = fill_mode == "constant"
+    # Each axis' sample points, fixed once: (index into the flat image, in bounds, weight).
+    row_nodes = [
+        (fixer(index, height) * width, (index >= 0) & (index < height) if constant else None, w)
+        for index, w in _axis_nodes(rows, interpolation)
+    ]
+    col_nodes = [
+        (fixer(index, width), (index >= 0) & (index < width) if constant else None, w)
+        for index, w in _axis_nodes(cols, interpolation)
+    ]
     flat = x.reshape(batch, channels, height * width)
     out: Optional[torch.Tensor] = None
-    for row, row_weight in row_nodes:
-        for col, col_weight in col_nodes:
-            index = fixer(row, height) * width + fixer(col, width)
-            value = flat.gather(
-                2, index.reshape(batch, 1, height * width).expand(batch, channels, -1)
-            ).reshape(batch, channels, height, width)
-            if fill_mode == "constant":
-                valid = (row >= 0) & (row < height) & (col >= 0) & (col < width)
-                value = torch.where(valid.unsqueeze(1), value, fill_value)
-            if row_weight is not None:
+    for row_offset, row_valid, row_weight in row_nodes:
+        for col, col_valid, col_weight in col_nodes:
+            index = (row_offset + col).reshape(batch, 1, height * width)
+            value = flat.gather(2, index.expand(batch, channels, -1))
+            value = value.reshape(batch, channels, height, width)
+            if row_valid is not None and col_valid is not None:
+                value = torch.where((row_valid & col_valid).unsqueeze(1), value, fill_value)
+            if row_weight is not None and col_weight is not None:
                 value = (row_weight * col_weight).unsqueeze(1).to(value.dtype) * value
             out = value if out is None else out + value
     assert out is not None
@@ -122,7 +124,11 @@ def affine_transform_nchw(
     return out.round().clamp(info.min, info.max).to(dtype)
 
 
-def _linear_nodes(coordinate: torch.Tensor) -> list:
+def _axis_nodes(coordinate: torch.Tensor, interpolation: str) -> list:
+    """Keras' sample points along one axis: the rounded index, or the two neighbours with
+    linear weights."""
+    if interpolation == "nearest":
+        return [(torch.round(coordinate).to(torch.int64), None)]
     lower = torch.floor(coordinate)
     upper_weight = coordinate - lower
     index = lower.to(torch.int64)
