@@ -535,8 +535,8 @@ class _ColourLayer(_RandomImageLayer):
         return images
 
     def _clip(self, images: torch.Tensor) -> torch.Tensor:
-        low, high = (torch.as_tensor(v, device=images.device) for v in self.value_range)
-        return torch.clip(images, low, high)
+        # Python bounds promote as Keras' 0-d tensor bounds do, without a copy to the device.
+        return torch.clamp(images, self.value_range[0], self.value_range[1])
 
     def get_config(self) -> dict:
         return {
