@@ -130,4 +130,6 @@ def test_tf_keras_experimental_paths():
     assert preprocessing.Normalization is layers.Normalization
     assert preprocessing.CategoryEncoding is layers.CategoryEncoding
     assert preprocessing.Discretization is layers.Discretization
+    assert preprocessing.RandomFlip is layers.RandomFlip
+    assert preprocessing.RandomRotation is layers.RandomRotation
     assert keras.layers.experimental.EinsumDense is layers.EinsumDense

@@ -1,6 +1,14 @@
 """tf.keras 2.x's ``keras.layers.experimental.preprocessing``: the same classes under the old path."""
 
 from kerasish.layers.categorical import CategoryEncoding, Discretization
+from kerasish.layers.image_augmentation import (
+    RandomBrightness,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from kerasish.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 
 __all__ = [
@@ -8,6 +16,12 @@ __all__ = [
     "CenterCrop",
     "Discretization",
     "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "Rescaling",
     "Resizing",
 ]
