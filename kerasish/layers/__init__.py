@@ -148,11 +148,13 @@ from kerasish.layers.separable_conv import (
     SeparableConvolution2D,
 )
 from kerasish.layers.serialization import deserialize, serialize
+from kerasish.layers.spectral_normalization import SpectralNormalization
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
+    "SpectralNormalization",
     "AdaptiveAveragePooling1D",
     "AdaptiveAveragePooling2D",
     "AdaptiveAveragePooling3D",
