@@ -45,6 +45,7 @@ from kerasish.layers.embedding import Embedding
 from kerasish.layers.image_augmentation import (
     RandomBrightness,
     RandomContrast,
+    RandomCrop,
     RandomFlip,
     RandomRotation,
     RandomTranslation,
@@ -154,6 +155,7 @@ from kerasish.layers.wrappers import TimeDistributed, Wrapper
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
+    "RandomCrop",
     "SpectralNormalization",
     "AdaptiveAveragePooling1D",
     "AdaptiveAveragePooling2D",
