@@ -68,6 +68,10 @@ def test_inference_returns_the_input_like_keras(dtype, rng):
     received = kerasish.layers.RandomCrop(3, 4)(x, training=False)
     assert received.dtype == expected.dtype and received.shape == expected.shape
     np.testing.assert_array_equal(received.numpy(), keras.ops.convert_to_numpy(expected))
+    array = x.numpy()  # numpy inputs keep their dtype too (no input autocast in Keras)
+    expected = keras.layers.RandomCrop(3, 4)(array, training=False)
+    received = kerasish.layers.RandomCrop(3, 4)(array, training=False)
+    assert received.dtype == expected.dtype and received.shape == expected.shape
 
 
 def test_config_cross_loads():

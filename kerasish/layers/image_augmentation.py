@@ -15,9 +15,10 @@ import math
 import random
 from typing import Any, Callable, Optional, Sequence, Union
 
+import numpy as np
 import torch
 
-from kerasish import backend
+from kerasish import backend, devices
 from kerasish.layers.base import Layer
 from kerasish.layers.preprocessing import resize_images
 
@@ -621,6 +622,11 @@ class RandomCrop(Layer):
     """
 
     _casts_direct_inputs = False  # Keras' ``_convert_input_args = False``: inputs keep their dtype
+
+    def _to_tensor(self, value: Any) -> Any:
+        if isinstance(value, (np.ndarray, np.generic)):
+            return torch.from_numpy(np.asarray(value)).to(devices.current())
+        return value
 
     def __init__(
         self,
