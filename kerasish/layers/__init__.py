@@ -2,6 +2,14 @@
 
 from kerasish.layers import experimental  # tf.keras 2.x path: layers.experimental.preprocessing
 from kerasish.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from kerasish.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from kerasish.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerasish.layers.base import Layer
 from kerasish.layers.categorical import CategoryEncoding, Discretization
@@ -37,6 +45,7 @@ from kerasish.layers.embedding import Embedding
 from kerasish.layers.image_augmentation import (
     RandomBrightness,
     RandomContrast,
+    RandomCrop,
     RandomFlip,
     RandomRotation,
     RandomTranslation,
@@ -140,11 +149,20 @@ from kerasish.layers.separable_conv import (
     SeparableConvolution2D,
 )
 from kerasish.layers.serialization import deserialize, serialize
+from kerasish.layers.spectral_normalization import SpectralNormalization
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
+    "RandomCrop",
+    "SpectralNormalization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "experimental",
     "Activation",
     "ActivityRegularization",

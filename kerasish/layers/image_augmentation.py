@@ -1,5 +1,5 @@
 """Keras 3's random image augmentation layers: RandomFlip, RandomRotation, RandomZoom,
-RandomTranslation, RandomContrast, RandomBrightness.
+RandomTranslation, RandomContrast, RandomBrightness, RandomCrop.
 
 As in Keras 3, they return their input (cast to the compute dtype; the colour layers cast only
 floating inputs) unchanged at inference; only ``training=True`` (or a model in training mode, as
@@ -12,12 +12,15 @@ per-corner fill and rounding), so the same parameters give Keras' pixels.
 from __future__ import annotations
 
 import math
+import random
 from typing import Any, Callable, Optional, Sequence, Union
 
+import numpy as np
 import torch
 
-from kerasish import backend
+from kerasish import backend, devices
 from kerasish.layers.base import Layer
+from kerasish.layers.preprocessing import resize_images
 
 Factor = Union[float, Sequence[float]]
 
@@ -604,3 +607,112 @@ class RandomBrightness(_ColourLayer):
         delta = self._uniform(math.prod(shape), self.factor[0], self.factor[1], images.device)
         delta = delta.view(shape) * (self.value_range[1] - self.value_range[0])
         return self._clip(images + delta.to(images.dtype))
+
+
+class RandomCrop(Layer):
+    """Keras 3.15's RandomCrop, whose code (not its docstring) is the reference.
+
+    Training: when the input is larger than ``(height, width)`` on both axes, one random window
+    for the whole batch (offsets drawn on the host, so the crop is a slicing view and nothing
+    waits on the device); otherwise Keras' centred, aspect-preserving window start, a slice of
+    ``(height, width)`` from there and, if that slice came out smaller, a bilinear resize to
+    ``(height, width)``. Output is in the compute dtype. Inference returns the input as it came,
+    uncropped and uncast, exactly as Keras 3.15 does (so its shape is not
+    ``compute_output_shape``'s, in Keras as here).
+    """
+
+    _casts_direct_inputs = False  # Keras' ``_convert_input_args = False``: inputs keep their dtype
+
+    def _to_tensor(self, value: Any) -> Any:
+        if isinstance(value, (np.ndarray, np.generic)):
+            return torch.from_numpy(np.asarray(value)).to(devices.current())
+        return value
+
+    def __init__(
+        self,
+        height: int,
+        width: int,
+        seed: Optional[int] = None,
+        data_format: Optional[str] = None,
+        name: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name, **kwargs)
+        self.height = height
+        self.width = width
+        # Keras records a drawn seed in the config but seeds its generator with the argument.
+        self.seed = seed if seed is not None else random.randint(1, int(1e9))
+        self._random = random.Random(seed)
+        self.data_format = backend.standardize_data_format(data_format)
+        self._height_axis, self._width_axis = (
+            (-3, -2) if self.data_format == "channels_last" else (-2, -1)
+        )
+        self.built = True
+
+    def call(self, inputs: Any, training: Optional[bool] = None) -> torch.Tensor:
+        if isinstance(inputs, dict):
+            raise NotImplementedError(
+                "RandomCrop: dict inputs (images with labels, bounding boxes or segmentation "
+                "masks) are not implemented in kerasish; pass an image tensor."
+            )
+        images = torch.as_tensor(inputs)
+        if training is None:
+            training = self.training
+        if images.ndim not in (3, 4):
+            raise ValueError(
+                f"Layer '{self.name}' (RandomCrop) expects rank 3 (one image) or rank 4 (a "
+                f"batch of images) inputs. Received: inputs.shape={tuple(images.shape)}"
+            )
+        if not training:
+            return images
+        top, left = self._window(images.shape[self._height_axis], images.shape[self._width_axis])
+        rows = slice(top, top + self.height)
+        cols = slice(left, left + self.width)
+        if self.data_format == "channels_last":
+            crop = images[..., rows, cols, :]
+        else:
+            crop = images[..., rows, cols]
+        crop = crop.to(backend.torch_dtype(self.compute_dtype))
+        if (crop.shape[self._height_axis], crop.shape[self._width_axis]) == (
+            self.height,
+            self.width,
+        ):
+            return crop
+        return self._resize(crop)
+
+    def _window(self, height: int, width: int) -> tuple[int, int]:
+        """The crop's top-left corner, by Keras' two rules."""
+        if height > self.height and width > self.width:
+            # Keras: int32(uniform(0, n + 1)), i.e. a uniform integer in [0, n].
+            return (
+                self._random.randint(0, height - self.height),
+                self._random.randint(0, width - self.width),
+            )
+        crop_height = max(min(height, int(float(width * self.height) / self.width)), 1)
+        crop_width = max(min(width, int(float(height * self.width) / self.height)), 1)
+        return int(float(height - crop_height) / 2), int(float(width - crop_width) / 2)
+
+    def _resize(self, images: torch.Tensor) -> torch.Tensor:
+        unbatched = images.ndim == 3
+        x = images.unsqueeze(0) if unbatched else images
+        if self.data_format == "channels_last":
+            x = x.movedim(-1, 1)
+        x = resize_images(x, (self.height, self.width), "bilinear")
+        if self.data_format == "channels_last":
+            x = x.movedim(1, -1)
+        return x.squeeze(0) if unbatched else x
+
+    def compute_output_shape(self, input_shape: Sequence[Optional[int]]) -> tuple:
+        shape = list(input_shape)
+        shape[self._height_axis] = self.height
+        shape[self._width_axis] = self.width
+        return tuple(shape)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "height": self.height,
+            "width": self.width,
+            "seed": self.seed,
+            "data_format": self.data_format,
+        }

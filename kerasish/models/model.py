@@ -172,7 +172,10 @@ class Model(QuantizationRefused, Trainer, Layer):
         return [data_adapter.to_tensor(v, dtype, device) for v, dtype in zip(flat, dtypes)]
 
     def _run_batch(self, batch: list[torch.Tensor]) -> Any:
-        return self(*batch) if len(batch) > 1 else self(batch[0])
+        # Inference is explicit, as Keras' predict passes it: a training value recorded in a
+        # Keras 3 config (augmentation layers record True) holds only when the call leaves it unset.
+        kwargs = {"training": phase_mode(False)} if self._call_accepts_training else {}
+        return self(*batch, **kwargs) if len(batch) > 1 else self(batch[0], **kwargs)
 
     def predict_on_batch(self, x: Any) -> Any:
         batch = self._prepare_inputs(x)

@@ -6,6 +6,7 @@ same code works in custom layers, ``Lambda`` layers and functional model definit
 """
 
 from kerasish.ops import tf_symbols as _tf_symbols  # noqa: F401  (registers tf.keras' symbols)
+from kerasish.ops.adaptive_pooling import adaptive_average_pool, adaptive_max_pool
 from kerasish.ops.core import (
     cast,
     cond,
@@ -172,6 +173,8 @@ from kerasish.ops.numpy import (
 
 __all__ = [
     "abs",
+    "adaptive_average_pool",
+    "adaptive_max_pool",
     "absolute",
     "add",
     "all",
