@@ -168,6 +168,14 @@ CASES = (
         ("imag", (F,), {}) if False else ("real", (F,), {}),
         ("fmod", (F, 0.7), {}),
         ("heaviside", (np.array([-1.0, 0.0, 2.0], "float32"), 0.5), {}),
+        ("vdot", (VEC, VEC[::-1]), {}),
+        ("vdot", (I[0, 0], J[0, 0]), {}),
+        ("vdot", (VEC.astype("float16"), VEC), {}),
+        ("vdot", (I[0, 0], VEC[:4]), {}),
+        ("histogram", (VEC,), {}),
+        ("histogram", (F.ravel(),), {"bins": 4}),
+        ("histogram", (F.ravel(),), {"bins": 5, "range": (-1.0, 1.0)}),
+        ("histogram", (D.ravel(),), {"bins": 3}),
     ]
 )
 

@@ -596,3 +596,42 @@ def geomspace(
     if float(start) < 0 and float(stop) < 0:
         values = -values
     return values.to(backend.torch_dtype(dtype or backend.floatx())).to(default_device())
+
+
+@keras_op
+def vdot(x1: Any, x2: Any) -> torch.Tensor:
+    """The dot product of the flattened inputs (NumPy's ``vdot``; Keras' torch backend takes
+    1-D inputs only), conjugating ``x1``; integer results are computed in float as Keras does."""
+    a, b = same_device_tensors(x1, x2)
+    result = _keras_promote(a.dtype, b.dtype)
+    compute = _keras_promote(result, weak_float=True)
+    if compute == torch.float16 and a.device.type == "cpu":
+        compute = torch.float32
+    return torch.vdot(a.flatten().to(compute), b.flatten().to(compute)).to(result)
+
+
+@keras_op
+def histogram(x: Any, bins: int = 10, range: Optional[Sequence[float]] = None) -> tuple:  # noqa: A002
+    """``(counts, bin_edges)`` of a 1-D ``x``, the counts as floats like torch's. Works on any
+    device (``torch.histogram`` is CPU-only) and without reading the data's range back to the
+    host; values outside ``range`` are not counted, the last bin includes its right edge."""
+    x = to_tensor(x)
+    if x.ndim != 1:
+        raise ValueError(f"Input tensor must be 1-dimensional. Received: input.shape={tuple(x.shape)}")
+    if not isinstance(bins, int) or bins <= 0:
+        raise ValueError(f"Argument `bins` should be a positive integer. Received: bins={bins}")
+    if not x.is_floating_point():
+        raise NotImplementedError(f"histogram() of {x.dtype} tensors is not implemented (as in Keras' torch backend).")
+    if range is None:
+        low, high = torch.amin(x), torch.amax(x)
+    else:
+        low, high = (torch.as_tensor(float(v), dtype=x.dtype, device=x.device) for v in range)
+    equal = low == high
+    low, high = torch.where(equal, low - 0.5, low), torch.where(equal, high + 0.5, high)
+    steps = torch.arange(bins + 1, dtype=torch.float64, device=x.device) / bins
+    edges = (low.double() + (high.double() - low.double()) * steps).to(x.dtype)
+    index = torch.bucketize(x, edges, right=True) - 1
+    inside = (x >= low) & (x <= high)
+    index = index.clamp(0, bins - 1)
+    counts = torch.zeros(bins, dtype=x.dtype, device=x.device).scatter_add_(0, index, inside.to(x.dtype))
+    return counts, edges

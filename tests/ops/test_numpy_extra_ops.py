@@ -130,3 +130,18 @@ def test_ops_on_keras_tensors_build_a_model():
     x = RNG.standard_normal((2, 4)).astype("float32")
     expected = np.logaddexp(np.cbrt(x), x[:, ::-1])
     np.testing.assert_allclose(model(x).detach().numpy(), expected, atol=1e-5)
+
+
+def test_reversed_numpy_views_convert():
+    """numpy views with negative strides (``x[::-1]``) are copied; torch cannot share them."""
+    np.testing.assert_array_equal(ops.add(np.arange(3.0)[::-1], 1.0).numpy(), [3.0, 2.0, 1.0])
+
+
+def test_read_only_numpy_arrays_convert_without_warnings():
+    array = np.arange(4.0)
+    array.flags.writeable = False
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(ops.multiply(array, 2.0).numpy(), [0.0, 2.0, 4.0, 6.0])
