@@ -248,3 +248,20 @@ def test_new_ops_build_graph_nodes_like_keras():
     expected = np.asarray(build(keras)(x).detach())
     received = np.asarray(build(kerasish)(x).detach())
     np.testing.assert_allclose(received, expected, atol=1e-5)
+
+
+def test_reads_keras3_configs_with_the_new_operations():
+    import keras
+
+    ops = keras.ops
+    a = keras.Input((3, 4))
+    h = keras.layers.Dense(4)(a)
+    y = ops.layer_normalization(ops.cbrt(h), axis=-1, epsilon=1e-4)
+    y = ops.hstack([ops.logaddexp(y, h), ops.fliplr(y)])
+    y = ops.where(ops.isin(ops.argmax(y, axis=-1), ops.argmax(h, axis=-1)), 1.0, 0.0)[..., None] * y
+    z = ops.sparse_plus(ops.max_pool(h, 2, padding="same"))
+    reference = keras.Model(a, [y, z, ops.norm(h, axis=-1)])
+    ours = kerasish.Model.from_config(reference.get_config())
+    ours.set_weights(reference.get_weights())
+    for r, e in zip(ours.predict(F[:, :, :4], verbose=0), reference.predict(F[:, :, :4], verbose=0)):
+        np.testing.assert_allclose(np.asarray(r), np.asarray(e), atol=1e-5)

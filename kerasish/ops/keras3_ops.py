@@ -18,6 +18,11 @@ from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda
 _SYMBOLS = {
     "GetItem": "__operators__.getitem",
     "Abs": dispatch.KERAS_PREFIX + "absolute",
+    "AllClose": dispatch.KERAS_PREFIX + "allclose",
+    "IsIn": dispatch.KERAS_PREFIX + "isin",
+    "SearchSorted": dispatch.KERAS_PREFIX + "searchsorted",
+    "LayerNorm": dispatch.KERAS_PREFIX + "layer_normalization",
+    "FFT2": dispatch.KERAS_PREFIX + "fft2",
 }
 
 
