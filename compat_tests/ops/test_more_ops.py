@@ -50,6 +50,10 @@ BINARY_INT = ["gcd", "lcm", "bitwise_and", "bitwise_or", "bitwise_xor", "left_sh
               "right_shift", "bitwise_left_shift", "bitwise_right_shift"]
 INT_PAIRS = [(I, J), (I8, I8), (I, 2), (L, I)]
 
+NANS = np.where(RNG.random((2, 3, 4)) > 0.7, np.nan, F).astype("float32")
+NANS[0, 0] = np.nan
+NAN_REDUCTIONS = ["nansum", "nanmean", "nanmax", "nanmin", "nanprod", "nanvar", "nanstd"]
+
 # (op name, positional args, keyword args)
 CASES = (
     [(name, (x,), {}) for name in UNARY_ALL for x in ALL_DTYPES if not (name == "fabs" and x is I8)]
@@ -59,6 +63,10 @@ CASES = (
     + [(name, pair, {}) for name in BINARY_INT for pair in INT_PAIRS]
     + [(name, (x,), {}) for name in ("bitwise_not", "bitwise_invert") for x in (I, B, I8, L)]
     + [(name, (B, B), {}) for name in ("bitwise_and", "bitwise_or", "bitwise_xor")]
+    + [(name, (x,), kw) for name in NAN_REDUCTIONS for x in (NANS, F, I, B, H, D, L)
+       for kw in ({}, {"axis": -1}, {"axis": (0, 2), "keepdims": True})]
+    + [(name, pair, {}) for name in ("fmax", "fmin")
+       for pair in ((NANS, G), (G, NANS), (I, J), (I, 2.5), (F, I), (H, NANS), (B, I))]
     + [(name, (x,), {}) for name in ("ptp", "inner_self") for x in (F, I, H, D, L)]
     + [
         ("ldexp", (F, J), {}),

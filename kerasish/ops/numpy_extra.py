@@ -635,3 +635,100 @@ def histogram(x: Any, bins: int = 10, range: Optional[Sequence[float]] = None) -
     index = index.clamp(0, bins - 1)
     counts = torch.zeros(bins, dtype=x.dtype, device=x.device).scatter_add_(0, index, inside.to(x.dtype))
     return counts, edges
+
+
+# ------------------------------------------------------------------ NaN-ignoring reductions
+
+
+def _dims(x: torch.Tensor, axis: Any) -> Any:
+    if axis is None:
+        return tuple(range(x.ndim))
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+@keras_op
+def nansum(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    x = to_tensor(x)
+    dtype = torch.int32 if x.dtype in (torch.bool, torch.uint8, torch.int8, torch.int16) else x.dtype
+    if axis == () or axis == []:
+        return torch.nan_to_num(x, nan=0).to(dtype)
+    if not (x.is_floating_point() or x.is_complex()):
+        return torch.sum(x, dim=_dims(x, axis), keepdim=keepdims).to(dtype)
+    return torch.nansum(x, dim=_dims(x, axis), keepdim=keepdims).to(dtype)
+
+
+@keras_op
+def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    x = to_tensor(x)
+    if axis == () or axis == []:
+        return x
+    x = x.to(_keras_promote(x.dtype, weak_float=True))
+    return torch.nanmean(x, dim=_dims(x, axis), keepdim=keepdims)
+
+
+def _nan_extreme(x: Any, axis: Any, keepdims: bool, largest: bool) -> torch.Tensor:
+    x = to_tensor(x)
+    reduce = torch.amax if largest else torch.amin
+    if not x.is_floating_point():
+        return reduce(x, dim=_dims(x, axis), keepdim=keepdims)
+    if axis == () or axis == []:
+        return x
+    dims = _dims(x, axis)
+    missing = torch.isnan(x)
+    out = reduce(x.masked_fill(missing, float("-inf") if largest else float("inf")), dim=dims, keepdim=keepdims)
+    return out.masked_fill(missing.all(dim=dims, keepdim=keepdims), float("nan"))
+
+
+@keras_op
+def nanmax(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    return _nan_extreme(x, axis, keepdims, largest=True)
+
+
+@keras_op
+def nanmin(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    return _nan_extreme(x, axis, keepdims, largest=False)
+
+
+@keras_op
+def nanprod(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    from kerasish.ops.numpy import prod
+
+    x = to_tensor(x)
+    if axis == () or axis == []:
+        return torch.nan_to_num(x, nan=1)
+    if x.is_floating_point():
+        x = x.masked_fill(torch.isnan(x), 1)
+    result = prod.eager(x, axis=axis, keepdims=keepdims)
+    return result.to(_keras_promote(result.dtype))
+
+
+@keras_op
+def nanvar(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    x = to_tensor(x)
+    x = x.to(_keras_promote(x.dtype, weak_float=True))
+    if axis == () or axis == []:
+        return torch.where(torch.isnan(x), x, torch.zeros((), dtype=x.dtype))
+    dims = _dims(x, axis)
+    valid = ~torch.isnan(x)
+    mean = torch.nanmean(x, dim=dims, keepdim=True)
+    centered = torch.where(valid, x - mean, torch.zeros((), dtype=x.dtype)).square()
+    return centered.sum(dim=dims, keepdim=keepdims) / valid.sum(dim=dims, keepdim=keepdims)
+
+
+@keras_op
+def nanstd(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    return torch.sqrt(nanvar.eager(x, axis=axis, keepdims=keepdims))
+
+
+def _nan_aware_pair(torch_fn: Any) -> Any:
+    def fn(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        if a.dtype != b.dtype:
+            dtype = torch.promote_types(a.dtype, b.dtype)
+            a, b = a.to(dtype), b.to(dtype)
+        return torch_fn(a, b)
+
+    return fn
+
+
+fmax = _op("fmax", _nan_aware_pair(torch.fmax), "x1, x2")
+fmin = _op("fmin", _nan_aware_pair(torch.fmin), "x1, x2")

@@ -145,3 +145,16 @@ def test_read_only_numpy_arrays_convert_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(ops.multiply(array, 2.0).numpy(), [0.0, 2.0, 4.0, 6.0])
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean", "nanmax", "nanmin", "nanprod", "nanvar", "nanstd"])
+@pytest.mark.parametrize("axis", [None, 1, (0, 2)])
+def test_nan_reductions_match_numpy(name, axis):
+    x = np.where(RNG.random((3, 4, 5)) > 0.6, np.nan, X).astype("float32")
+    np.testing.assert_allclose(getattr(ops, name)(x, axis=axis).numpy(), getattr(np, name)(x, axis=axis),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_nanmax_of_an_all_nan_slice_is_nan():
+    x = np.array([[np.nan, np.nan], [1.0, np.nan]], "float32")
+    np.testing.assert_array_equal(np.isnan(ops.nanmax(x, axis=1).numpy()), [True, False])
