@@ -61,7 +61,10 @@ def to_tensor(x: Any, dtype: Any = None, device: Any = None) -> torch.Tensor:
         array = np.asarray(x)
         if array.dtype == np.uint32:
             array = array.astype(np.int64)
-        tensor = torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
+        # torch shares memory only with writeable arrays of non-negative strides (not x[::-1]);
+        # others are copied.
+        shareable = array.flags.writeable and builtins.all(s >= 0 for s in array.strides)
+        tensor = torch.from_numpy(array if shareable else np.array(array, order="C"))
         if device is not None:
             tensor = tensor.to(device)
         return tensor if target is None else tensor.to(target)

@@ -19,6 +19,11 @@ _SYMBOLS = {
     "GetItem": "__operators__.getitem",
     "Abs": dispatch.KERAS_PREFIX + "absolute",
     "RMSNorm": dispatch.KERAS_PREFIX + "rms_normalization",
+    "AllClose": dispatch.KERAS_PREFIX + "allclose",
+    "IsIn": dispatch.KERAS_PREFIX + "isin",
+    "SearchSorted": dispatch.KERAS_PREFIX + "searchsorted",
+    "LayerNorm": dispatch.KERAS_PREFIX + "layer_normalization",
+    "FFT2": dispatch.KERAS_PREFIX + "fft2",
 }
 
 
