@@ -42,6 +42,7 @@ from kerasish.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from kerasish.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasish.layers.einsum_dense import EinsumDense
 from kerasish.layers.embedding import Embedding
+from kerasish.layers.group_query_attention import GroupQueryAttention
 from kerasish.layers.image_augmentation import (
     RandomBrightness,
     RandomContrast,
@@ -211,6 +212,7 @@ __all__ = [
     "ELU",
     "EinsumDense",
     "Embedding",
+    "GroupQueryAttention",
     "Flatten",
     "GRU",
     "GRUCell",

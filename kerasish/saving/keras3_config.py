@@ -61,6 +61,8 @@ def _build_config(layer: Any) -> Optional[dict]:
         return {"input_shape": _jsonable(shape)}
     if isinstance(layer, Functional):
         return {"input_shape": None}
+    if hasattr(layer, "keras3_build_config"):  # layers whose build takes several shapes
+        return layer.keras3_build_config()
     for node in layer._inbound_nodes:
         if not node.is_input:
             return {"input_shape": _jsonable(node.input_shapes)}

@@ -92,7 +92,9 @@ def _walk_container(items: list, path: str, visited: set) -> Iterator[tuple[str,
         if isinstance(item, TFOpLambda):
             continue  # a keras.ops call: an Operation, not a Layer, to Keras 3 (no weights)
         if _is_layer(item):
-            key = _unique(to_snake_case(type(item).__name__), used)
+            # Keras names the path after the class; a few exported names differ from it.
+            class_name = getattr(type(item), "_keras3_class_name", type(item).__name__)
+            key = _unique(to_snake_case(class_name), used)
             yield from _walk(item, _join(path, key), visited)
         elif _is_container(item):
             yield from _walk_container(list(item), _join(path, _unique("container", used)), visited)
