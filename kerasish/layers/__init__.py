@@ -42,6 +42,7 @@ from kerasish.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from kerasish.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasish.layers.einsum_dense import EinsumDense
 from kerasish.layers.embedding import Embedding
+from kerasish.layers.reversible_embedding import ReversibleEmbedding
 from kerasish.layers.group_query_attention import GroupQueryAttention
 from kerasish.layers.image_augmentation import (
     RandomBrightness,
@@ -212,6 +213,7 @@ __all__ = [
     "ELU",
     "EinsumDense",
     "Embedding",
+    "ReversibleEmbedding",
     "GroupQueryAttention",
     "Flatten",
     "GRU",
