@@ -42,7 +42,6 @@ from kerasish.layers.cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from kerasish.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasish.layers.einsum_dense import EinsumDense
 from kerasish.layers.embedding import Embedding
-from kerasish.layers.reversible_embedding import ReversibleEmbedding
 from kerasish.layers.group_query_attention import GroupQueryAttention
 from kerasish.layers.image_augmentation import (
     RandomBrightness,
@@ -129,6 +128,7 @@ from kerasish.layers.reshaping import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from kerasish.layers.reversible_embedding import ReversibleEmbedding
 from kerasish.layers.rms_normalization import RMSNormalization
 from kerasish.layers.rnn import (
     GRU,
