@@ -79,6 +79,7 @@ from kerasish.layers.normalization import (
     LayerNormalization,
     UnitNormalization,
 )
+from kerasish.layers.pipeline import Pipeline
 from kerasish.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -257,6 +258,7 @@ __all__ = [
     "Normalization",
     "PReLU",
     "Permute",
+    "Pipeline",
     "RMSNormalization",
     "RNN",
     "RandomBrightness",
