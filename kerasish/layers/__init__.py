@@ -13,6 +13,12 @@ from kerasish.layers.adaptive_pooling import (
 from kerasish.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerasish.layers.base import Layer
 from kerasish.layers.categorical import CategoryEncoding, Discretization
+from kerasish.layers.color_augmentation import (
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    Solarization,
+)
 from kerasish.layers.conv_transpose import (
     Conv1DTranspose,
     Conv2DTranspose,
@@ -257,6 +263,10 @@ __all__ = [
     "RNN",
     "RandomBrightness",
     "RandomContrast",
+    "RandomGrayscale",
+    "RandomInvert",
+    "RandomPosterization",
+    "Solarization",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",

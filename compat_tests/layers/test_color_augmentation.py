@@ -1,0 +1,119 @@
+"""Colour augmentation layers against Keras 3 with deterministic settings."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import kerasish
+
+
+def _both(name, *args, **kwargs):
+    return getattr(keras.layers, name)(*args, **kwargs), getattr(kerasish.layers, name)(
+        *args, **kwargs
+    )
+
+
+def _assert_same(name, x, *args, training=True, atol=1e-5, **kwargs):
+    theirs, ours = _both(name, *args, **kwargs)
+    expected = keras.ops.convert_to_numpy(theirs(x, training=training))
+    received = ours(x, training=training).detach().numpy()
+    assert received.dtype == expected.dtype
+    assert received.shape == expected.shape
+    np.testing.assert_allclose(received, expected, atol=atol, rtol=0)
+
+
+@pytest.fixture
+def images(rng):
+    return rng.uniform(0, 255, (2, 5, 6, 3)).astype("float32")
+
+
+CASES = [
+    ("RandomGrayscale", (1.0,), {}),
+    ("RandomGrayscale", (0.0,), {}),
+    ("RandomInvert", ((1.0, 1.0),), {}),
+    ("RandomInvert", ((0.0, 0.0),), {}),
+    ("RandomInvert", ((1.0, 1.0),), {"value_range": (0, 300)}),
+    ("Solarization", (), {}),
+    ("Solarization", (), {"value_range": (0, 300)}),
+    ("Solarization", (0.0, 0.0), {"value_range": (-10, 500)}),
+    ("RandomPosterization", ((3, 3),), {}),
+    ("RandomPosterization", ((1, 1),), {}),
+    ("RandomPosterization", ((8, 8),), {}),
+    ("RandomPosterization", ((5, 5),), {"value_range": (0, 300)}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", CASES)
+def test_deterministic_settings_match(images, name, args, kwargs):
+    _assert_same(name, images, *args, **kwargs)
+    _assert_same(name, images[0], *args, **kwargs)
+    _assert_same(name, images.astype("uint8"), *args, **kwargs)
+    _assert_same(name, images.astype("int32"), *args, **kwargs)
+    _assert_same(name, images.astype("float64"), *args, **kwargs)
+
+
+@pytest.mark.parametrize("name,args,kwargs", CASES)
+def test_channels_first_matches(images, name, args, kwargs):
+    first = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+    _assert_same(name, first, *args, data_format="channels_first", **kwargs)
+    _assert_same(name, first[0], *args, data_format="channels_first", **kwargs)
+    _assert_same(name, first.astype("uint8"), *args, data_format="channels_first", **kwargs)
+
+
+@pytest.mark.parametrize("name,args,kwargs", CASES)
+def test_inference_matches_keras(images, name, args, kwargs):
+    for x in (images, images.astype("uint8"), images.astype("float64"), images[0]):
+        _assert_same(name, x, *args, training=False, atol=0, **kwargs)
+
+
+def test_grayscale_one_channel_and_unit_range(images):
+    _assert_same("RandomGrayscale", images[..., :1], 1.0)
+    _assert_same("RandomInvert", images / 255, (1.0, 1.0), value_range=(0, 1))
+    _assert_same("Solarization", images / 255, value_range=(0, 1))
+    _assert_same("RandomPosterization", images / 255, (2, 2), value_range=(0, 1))
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("RandomGrayscale", (0.3,), {"seed": 3}),
+    ("RandomGrayscale", (), {"data_format": "channels_first"}),
+    ("RandomInvert", (0.4,), {"value_range": (0, 1), "seed": 1}),
+    ("RandomInvert", ((0.2, 0.7),), {"data_format": "channels_first"}),
+    ("Solarization", (0.2, (0.1, 0.6)), {"value_range": (1, 0), "seed": 5}),
+    ("Solarization", (), {}),
+    ("RandomPosterization", (4,), {}),
+    ("RandomPosterization", ((6, 2),), {"value_range": (0, 1), "seed": 2}),
+])
+def test_configs_load_both_ways(name, args, kwargs):
+    def plain(layer):
+        config = json.loads(json.dumps(layer.get_config()))  # JSON: tuples to lists
+        config.pop("name")
+        config.pop("dtype")
+        return config
+
+    theirs, ours = _both(name, *args, **kwargs)
+    assert plain(ours) == plain(theirs)
+    assert plain(getattr(kerasish.layers, name).from_config(theirs.get_config())) == plain(theirs)
+    assert plain(getattr(keras.layers, name).from_config(ours.get_config())) == plain(theirs)
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("RandomGrayscale", (1.5,), {}),
+    ("RandomGrayscale", (-0.1,), {}),
+    ("RandomInvert", (1.5,), {}),
+    ("RandomInvert", ((0.1,),), {}),
+    ("Solarization", (1.5,), {}),
+    ("Solarization", (0.1, (0.1, 0.2, 0.3)), {}),
+    ("Solarization", ("a",), {}),
+    ("Solarization", (0.1,), {"value_range": 3}),
+    ("RandomPosterization", (9,), {}),
+    ("RandomPosterization", (0,), {}),
+    ("RandomPosterization", (3,), {"value_range": (0, 1, 2)}),
+])
+def test_bad_arguments_raise_like_keras(name, args, kwargs):
+    with pytest.raises(ValueError) as theirs:
+        getattr(keras.layers, name)(*args, **kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(kerasish.layers, name)(*args, **kwargs)
+    assert str(ours.value) == str(theirs.value)

@@ -1,0 +1,233 @@
+"""Keras 3's random colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
+RandomPosterization.
+
+They share image_augmentation's conventions: identity at inference (after Keras' cast of
+floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
+seeded by ``seed``, images handled as ``(batch, channels, height, width)``. Each layer keeps
+Keras 3.15's own dtype rule where it differs (Solarization casts every input; RandomInvert and
+RandomPosterization return the compute dtype in training only).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import torch
+
+from kerasish import backend
+from kerasish.layers.image_augmentation import Factor, _base_factor, _RandomImageLayer
+
+_GREY_WEIGHTS = (0.2989, 0.587, 0.114)
+
+
+class _ColourLayer(_RandomImageLayer):
+    """Keras casts only floating inputs to the compute dtype before augmenting."""
+
+    def _cast(self, images: torch.Tensor) -> torch.Tensor:
+        if images.is_floating_point():
+            return images.to(backend.torch_dtype(self.compute_dtype))
+        return images
+
+    def _compute(self, images: torch.Tensor) -> torch.Tensor:
+        return images.to(backend.torch_dtype(self.compute_dtype))
+
+
+def _value_range(value_range: Any) -> list:
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(
+            "The `value_range` argument should be a list of two numbers. "
+            f"Received: value_range={value_range}"
+        )
+    return sorted(value_range)
+
+
+def _rescale(images: torch.Tensor, source: Sequence[float], target: Sequence[float]) -> torch.Tensor:
+    """Keras' ``_transform_value_range``: a no-op for equal ranges, else an affine map."""
+    if source[0] == target[0] and source[1] == target[1]:
+        return images
+    unit = (images - source[0]) / (source[1] - source[0])
+    return unit * (target[1] - target[0]) + target[0]
+
+
+class RandomGrayscale(_ColourLayer):
+    """Replaces each image, with probability ``factor``, by its luma in every channel.
+
+    The luma uses torchvision's weights, rounded toward zero for integer images, as Keras 3's
+    ``rgb_to_grayscale`` on torch does; one-channel images are left as they are.
+    """
+
+    def __init__(
+        self,
+        factor: float = 0.5,
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        if factor < 0 or factor > 1:
+            raise ValueError(f"`factor` should be between 0 and 1. Received: factor={factor}")
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = factor
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        if images.shape[1] not in (1, 3):
+            raise ValueError(
+                f"{type(self).__name__} layer '{self.name}': invalid channel size: expected 3 "
+                "(RGB) or 1 (Grayscale). Received input with shape: "
+                f"images.shape={tuple(images.shape)}"
+            )
+        apply = self._uniform(images.shape[0], 0.0, 1.0, images.device) < self.factor
+        if images.shape[1] == 1:
+            return images
+        r, g, b = images.unbind(1)
+        grey = (_GREY_WEIGHTS[0] * r + _GREY_WEIGHTS[1] * g + _GREY_WEIGHTS[2] * b).to(
+            images.dtype
+        )
+        return torch.where(apply.view(-1, 1, 1, 1), grey.unsqueeze(1), images)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomInvert(_ColourLayer):
+    """Inverts each image (``value_range[1] - x``) with a probability drawn per image from
+    ``factor``; the result is in the compute dtype."""
+
+    def __init__(
+        self,
+        factor: Factor = 1.0,
+        value_range: Sequence[float] = (0, 255),
+        seed: Optional[int] = None,
+        data_format: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _base_factor(factor, (0, 1))
+        self.value_range = value_range
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        batch, device = images.shape[0], images.device
+        probability = self._uniform(batch, self.factor[0], self.factor[1], device)
+        apply = self._uniform(batch, 0.0, 1.0, device) < probability
+        images = self._compute(images)
+        return torch.where(apply.view(-1, 1, 1, 1), self.value_range[1] - images, images)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
+
+
+_SOLARIZATION_FACTOR_ERROR = (
+    "The `addition_factor` and `threshold_factor` arguments should be a number (or a list of "
+    "two numbers) in the range [0, 1]. "
+)
+
+
+def _unit_factor(factor: Any, name: str) -> tuple:
+    """Solarization's factors: a number ``f`` means ``(0, f)``, a pair is sorted."""
+
+    def check(value: float) -> None:
+        if value > 1.0 or value < 0:
+            raise ValueError(f"{_SOLARIZATION_FACTOR_ERROR}Received: input_number={value}")
+
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(f"{_SOLARIZATION_FACTOR_ERROR}Received: {name}={factor}")
+        check(factor[0])
+        check(factor[1])
+        lower, upper = sorted(factor)
+        return lower, upper
+    if isinstance(factor, (int, float)):
+        check(factor)
+        return 0, factor
+    raise ValueError(f"{_SOLARIZATION_FACTOR_ERROR}Received: {name}={factor}")
+
+
+class Solarization(_ColourLayer):
+    """Adds a per-image brightness, then inverts pixels at or above a per-image threshold.
+
+    As in Keras 3.15, both draws are uniform in ``[lower, upper * 255]`` on the 0-255 scale, and
+    every input (inference included) comes back in the compute dtype.
+    """
+
+    def __init__(
+        self,
+        addition_factor: Factor = 0.0,
+        threshold_factor: Factor = 0.0,
+        value_range: Sequence[float] = (0, 255),
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, **kwargs)
+        self.addition_factor = _unit_factor(addition_factor, "addition_factor")
+        self.threshold_factor = _unit_factor(threshold_factor, "threshold_factor")
+        self.value_range = _value_range(value_range)
+
+    def _cast(self, images: torch.Tensor) -> torch.Tensor:
+        return self._compute(images)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        batch, device, dtype = images.shape[0], images.device, images.dtype
+        additions = self._uniform(
+            batch, self.addition_factor[0], self.addition_factor[1] * 255, device, dtype
+        ).view(-1, 1, 1, 1)
+        thresholds = self._uniform(
+            batch, self.threshold_factor[0], self.threshold_factor[1] * 255, device, dtype
+        ).view(-1, 1, 1, 1)
+        x = _rescale(images, self.value_range, (0, 255))
+        x = torch.clamp(x + additions, 0, 255)
+        x = torch.where(x < thresholds, x, 255 - x)
+        return _rescale(x, (0, 255), self.value_range)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "addition_factor": self.addition_factor,
+            "threshold_factor": self.threshold_factor,
+            "seed": self.seed,
+        }
+
+
+class RandomPosterization(_ColourLayer):
+    """Keeps only the top ``bits`` bits of each 0-255 channel value, ``bits`` drawn per image
+    from ``[factor[0], factor[1])`` (exactly ``factor[0]`` when both are equal), as Keras 3."""
+
+    _MAX_BITS = 8
+
+    def __init__(
+        self,
+        factor: Factor,
+        value_range: Sequence[float] = (0, 255),
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _base_factor(factor, (1, self._MAX_BITS))
+        self.value_range = _value_range(value_range)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        batch, device = images.shape[0], images.device
+        if self.factor[0] != self.factor[1]:
+            bits = torch.randint(
+                int(self.factor[0]), int(self.factor[1]), (batch,),
+                generator=self._generator(device), device=device, dtype=torch.uint8,
+            )
+        else:
+            bits = torch.full((batch,), int(self.factor[0]), dtype=torch.uint8, device=device)
+        shift = (self._MAX_BITS - bits).view(-1, 1, 1, 1)
+        x = _rescale(images, self.value_range, (0, 255)).to(torch.uint8)
+        x = self._compute((x >> shift) << shift)
+        return _rescale(x, (0, 255), self.value_range)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }

@@ -1,0 +1,129 @@
+"""Colour augmentation layers: inference identity, fresh draws in training, seeds, arithmetic."""
+
+import numpy as np
+import pytest
+import torch
+
+import kerasish as keras
+
+LAYERS = [
+    lambda **kw: keras.layers.RandomGrayscale(0.5, **kw),
+    lambda **kw: keras.layers.RandomInvert(0.5, **kw),
+    lambda **kw: keras.layers.Solarization(0.5, 0.5, **kw),
+    lambda **kw: keras.layers.RandomPosterization((1, 8), **kw),
+]
+KEEPS_INPUT = LAYERS[:2] + LAYERS[3:]  # Solarization casts at inference too, as in Keras 3
+
+
+@pytest.fixture
+def images():
+    return torch.rand(4, 6, 7, 3, generator=torch.Generator().manual_seed(0)) * 255
+
+
+@pytest.mark.parametrize("make", KEEPS_INPUT)
+def test_inference_returns_input(make, images):
+    layer = make()
+    assert layer(images) is images
+    assert layer(images, training=False) is images
+    ints = images.to(torch.uint8)
+    assert layer(ints, training=False) is ints
+    assert layer(images.double()).dtype == torch.float32
+    assert isinstance(layer, torch.nn.Module)
+
+
+def test_solarization_inference_casts_only(images):
+    layer = keras.layers.Solarization(0.5, 0.5)
+    ints = images.to(torch.uint8)
+    out = layer(ints)
+    assert out.dtype == torch.float32 and torch.equal(out, ints.float())
+
+
+@pytest.mark.parametrize("make", LAYERS)
+def test_training_draws_fresh_parameters_each_call(make, images):
+    layer = make()
+    batch = images.repeat(8, 1, 1, 1)
+    outs = [layer(batch, training=True) for _ in range(2)]
+    assert outs[0].shape == batch.shape
+    assert not torch.equal(outs[0], outs[1])
+    copies = outs[0][0::4]  # eight copies of the first image, each drawn on its own
+    assert any(not torch.equal(copies[0], copy) for copy in copies[1:])
+
+
+@pytest.mark.parametrize("make", LAYERS)
+def test_seed_makes_draws_reproducible(make, images):
+    batch = images.repeat(4, 1, 1, 1)
+    a, b = make(seed=7), make(seed=7)
+    first = a(batch, training=True)
+    assert torch.equal(first, b(batch, training=True))
+    assert not torch.equal(first, a(batch, training=True))
+
+
+@pytest.mark.parametrize("make", LAYERS)
+def test_module_train_mode_turns_augmentation_on(make, images):
+    layer = make(seed=1)
+    layer.train()
+    batch = images.repeat(4, 1, 1, 1)
+    assert not torch.equal(layer(batch), batch)
+
+
+def test_arithmetic():
+    pixel = torch.tensor([[[100.0, 50.0, 200.0]]])  # one 1x1 RGB image
+    grey = keras.layers.RandomGrayscale(1.0)(pixel, training=True)
+    expected = 0.2989 * 100 + 0.587 * 50 + 0.114 * 200
+    torch.testing.assert_close(grey, torch.full((1, 1, 3), expected))
+    inverted = keras.layers.RandomInvert((1.0, 1.0))(pixel, training=True)
+    assert inverted.flatten().tolist() == [155.0, 205.0, 55.0]
+    # Threshold 0: every pixel is inverted; addition 0.5 * 255 would then move it, so use 0.
+    solar = keras.layers.Solarization(0.0, 0.0)(pixel, training=True)
+    assert solar.flatten().tolist() == [155.0, 205.0, 55.0]
+    poster = keras.layers.RandomPosterization((2, 2))(pixel, training=True)
+    assert poster.flatten().tolist() == [64.0, 0.0, 192.0]  # top two bits kept
+    first = keras.layers.RandomGrayscale(1.0, data_format="channels_first")
+    planes = torch.tensor([[[10.0]], [[10.0]], [[10.0]]])
+    torch.testing.assert_close(first(planes, training=True), planes * (0.2989 + 0.587 + 0.114))
+
+
+def test_grayscale_rejects_two_channels():
+    with pytest.raises(ValueError, match="RandomGrayscale.*expected 3"):
+        keras.layers.RandomGrayscale(1.0)(torch.zeros(1, 2, 2, 2), training=True)
+
+
+def test_rank_error_names_layer():
+    with pytest.raises(ValueError, match="RandomInvert"):
+        keras.layers.RandomInvert()(torch.zeros(2, 2), training=True)
+
+
+def test_sequential_with_colour_augmentation_trains_with_fit():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (16, 8, 8, 3)).astype("float32")
+    y = rng.integers(0, 2, (16,))
+    augment = keras.Sequential([
+        keras.layers.RandomGrayscale(0.5),
+        keras.layers.RandomInvert(0.5, value_range=(0, 1)),
+        keras.layers.Solarization(0.1, 0.5, value_range=(0, 1)),
+        keras.layers.RandomPosterization(4, value_range=(0, 1)),
+    ])
+    model = keras.Sequential([
+        keras.Input((8, 8, 3)),
+        augment,
+        keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(2),
+    ])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    seen = []
+    original = augment.layers[1].call
+
+    def spy(inputs, training=None):
+        out = original(inputs, training=training)
+        seen.append(not torch.equal(out, inputs))
+        return out
+
+    augment.layers[1].call = spy
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+    assert seen and any(seen)
+    seen.clear()
+    first = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(first, model.predict(x, verbose=0))
+    assert seen and not any(seen)
