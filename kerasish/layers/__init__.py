@@ -14,6 +14,8 @@ from kerasish.layers.attention import AdditiveAttention, Attention, MultiHeadAtt
 from kerasish.layers.base import Layer
 from kerasish.layers.categorical import CategoryEncoding, Discretization
 from kerasish.layers.color_augmentation import (
+    AutoContrast,
+    Equalization,
     RandomGrayscale,
     RandomInvert,
     RandomPosterization,
@@ -264,6 +266,8 @@ __all__ = [
     "RandomBrightness",
     "RandomContrast",
     "RandomGrayscale",
+    "AutoContrast",
+    "Equalization",
     "RandomInvert",
     "RandomPosterization",
     "Solarization",

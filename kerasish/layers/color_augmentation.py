@@ -1,5 +1,5 @@
-"""Keras 3's random colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
-RandomPosterization.
+"""Keras 3's colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
+RandomPosterization, AutoContrast, Equalization.
 
 They share image_augmentation's conventions: identity at inference (after Keras' cast of
 floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
@@ -231,3 +231,85 @@ class RandomPosterization(_ColourLayer):
             "value_range": self.value_range,
             "seed": self.seed,
         }
+
+
+class AutoContrast(_ColourLayer):
+    """Stretches each image to the full ``value_range``, at inference too, as Keras 3 does.
+
+    Keras 3.15 takes the minimum and maximum over axes 1 and 2 of the batched input: height and
+    width in channels_last, but channels and height in channels_first; kept here. Constant
+    slices (0/0) come back as the input.
+    """
+
+    def __init__(self, value_range: Sequence[float] = (0, 255), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.value_range = _value_range(value_range)
+
+    def call(self, inputs: Any, training: Optional[bool] = None) -> torch.Tensor:
+        return super().call(inputs, training=True)
+
+    def _augment_images(self, images: torch.Tensor) -> torch.Tensor:
+        unbatched = images.ndim == 3
+        original = images.unsqueeze(0) if unbatched else images
+        x = _rescale(self._compute(original), self.value_range, (0, 255))
+        low = x.amin(dim=(1, 2), keepdim=True)
+        high = x.amax(dim=(1, 2), keepdim=True)
+        scale = 255.0 / (high - low)
+        x = torch.clamp(x * scale + -low * scale, 0.0, 255.0)
+        x = _rescale(x, (0, 255), self.value_range)
+        x = torch.where(torch.isnan(x), original, x)
+        return x.squeeze(0) if unbatched else x
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "value_range": self.value_range}
+
+
+class Equalization(_ColourLayer):
+    """Histogram-equalises each channel, in training only.
+
+    As in Keras 3.15, one histogram of ``bins`` bins per channel covers the whole batch (not
+    each image), and a channel with at most one occupied bin is left as it is. Done for all
+    channels at once with a scatter-add histogram, without host syncs.
+    """
+
+    def __init__(
+        self,
+        value_range: Sequence[float] = (0, 255),
+        bins: int = 256,
+        data_format: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data_format=data_format, **kwargs)
+        self.bins = bins
+        self.value_range = _value_range(value_range)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        images = self._compute(images)
+        batch, channels, height, width = images.shape
+        low, high = self.value_range
+        # Keras always rescales here (its sorted list never equals the tuple (0, 255)).
+        to_255 = (255 - 0) / (high - low)
+        x = images * to_255 + (0 - low * to_255)
+        planes = x.transpose(0, 1).reshape(channels, -1)  # one row per channel, whole batch
+        values = planes.to(torch.float32)
+        scaled = (values - 0.0) * (self.bins - 1) / 255.0
+        bin_index = scaled.to(torch.int32).clamp(0, self.bins - 1).to(torch.int64)
+        hist = torch.zeros(channels, self.bins, dtype=torch.int64, device=x.device)
+        hist.scatter_add_(1, bin_index, torch.ones_like(bin_index))
+        cdf = hist.cumsum(1)
+        first = (cdf > 0).to(torch.int8).argmax(1, keepdim=True)
+        cdf_min = cdf.gather(1, first)
+        denominator = cdf[:, -1:] - cdf_min
+        denominator = torch.where(denominator == 0, torch.ones_like(denominator), denominator)
+        lookup = torch.clamp(torch.round(((cdf - cdf_min) * 255) / denominator), 0, 255)
+        index = torch.clamp((planes / 255.0) * (self.bins - 1), 0, self.bins - 1)
+        equalised = lookup.gather(1, index.to(torch.int32).to(torch.int64))
+        occupied = (hist > 0).sum(1, keepdim=True)
+        planes = torch.where(occupied <= 1, planes, equalised)
+        from_255 = (high - low) / (255 - 0)
+        planes = planes * from_255 + (low - 0 * from_255)
+        out = planes.reshape(channels, batch, height, width).transpose(0, 1)
+        return self._compute(out)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "bins": self.bins, "value_range": self.value_range}

@@ -127,3 +127,25 @@ def test_sequential_with_colour_augmentation_trains_with_fit():
     first = model.predict(x, verbose=0)
     np.testing.assert_array_equal(first, model.predict(x, verbose=0))
     assert seen and not any(seen)
+
+
+def test_auto_contrast_applies_at_inference_and_stretches():
+    image = torch.tensor([[[10.0], [20.0]], [[30.0], [50.0]]])  # 2x2, one channel
+    layer = keras.layers.AutoContrast()
+    expected = [0.0, 63.75, 127.5, 255.0]
+    assert layer(image).flatten().tolist() == expected
+    assert layer(image, training=False).flatten().tolist() == expected
+    flat = torch.full((2, 2, 1), 5.0)
+    assert torch.equal(layer(flat), flat)  # 0/0 gives the input back
+
+
+def test_equalization_training_only_and_batch_histogram():
+    layer = keras.layers.Equalization(bins=4)
+    image = torch.tensor([0.0, 0.0, 100.0, 255.0]).view(1, 2, 2, 1)
+    assert layer(image) is image
+    # bins of width 85: counts 2, 1, 0, 1 -> cdf 2, 3, 3, 4; (cdf - 2) * 255 / 2, rounded.
+    out = layer(image, training=True).flatten().tolist()
+    assert out == [0.0, 0.0, 128.0, 255.0]
+    # One histogram for the batch: a second image changes the first one's result.
+    pair = torch.cat([image, torch.full((1, 2, 2, 1), 255.0)])
+    assert layer(pair, training=True)[0].flatten().tolist() != out
