@@ -163,3 +163,60 @@ def test_bad_value_range_raises_like_keras():
     test_bad_arguments_raise_like_keras("AutoContrast", (), {"value_range": 3})
     with pytest.raises(ValueError, match="value_range=3"):
         kerasish.layers.Equalization(value_range=3)
+
+
+HSV_CASES = [
+    ("RandomHue", ((1.0, 1.0),), {}),  # +-1/2 turn: the same hue either way
+    ("RandomHue", ((0.0, 0.0),), {"value_range": (0, 300)}),
+    ("RandomHue", ((1.0, 1.0),), {"value_range": (255, 0)}),
+    ("RandomSaturation", ((0.5, 0.5),), {}),
+    ("RandomSaturation", ((0.8, 0.8),), {"value_range": (0, 1)}),
+    ("RandomSaturation", ((0.0, 0.0),), {}),
+    ("RandomSaturation", ((-0.3, -0.3),), {}),
+    ("RandomColorDegeneration", ((0.4, 0.4),), {}),
+    ("RandomColorDegeneration", ((1.0, 1.0),), {"value_range": (0, 200)}),
+    ("RandomColorDegeneration", ((-0.5, -0.5),), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", HSV_CASES)
+def test_hsv_and_blend_layers_match(images, name, args, kwargs):
+    # A half-turn hue shift is drawn as +0.5 or -0.5 (different signs in the two libraries):
+    # the same hue up to float32 rounding, a few 1e-6 relative on the 0-255 scale.
+    atol = 1e-3 if name == "RandomHue" and args == ((1.0, 1.0),) else 1e-4
+    first = np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+    with_grey = images.copy()
+    with_grey[0, 0, 0] = 80.0  # r == g == b: zero saturation, hue 0
+    with_grey[0, 0, 1] = 0.0
+    for x in (with_grey, images[0], images.astype("float64"), images / 255):
+        _assert_same(name, x, *args, atol=atol, **kwargs)
+    _assert_same(name, first, *args, data_format="channels_first", atol=atol, **kwargs)
+    _assert_same(name, first[0], *args, data_format="channels_first", atol=atol, **kwargs)
+    if name != "RandomSaturation":  # Keras' rgb_to_hsv rejects integer images
+        _assert_same(name, images.astype("uint8"), *args, atol=atol, **kwargs)
+    for x in (images, images.astype("uint8"), images.astype("float64")):
+        _assert_same(name, x, *args, training=False, atol=0, **kwargs)
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("RandomHue", (0.3,), {"seed": 3}),
+    ("RandomHue", ((0.1, 0.5),), {"value_range": (1, 0), "data_format": "channels_first"}),
+    ("RandomSaturation", (0.4,), {"value_range": (0, 1)}),
+    ("RandomSaturation", ((0.6, 0.2),), {"seed": 9}),
+    ("RandomColorDegeneration", (0.3,), {}),
+    ("RandomColorDegeneration", ((0.1, 0.9),), {"value_range": (1, 0), "seed": 1}),
+])
+def test_hsv_configs_load_both_ways(name, args, kwargs):
+    test_configs_load_both_ways(name, args, kwargs)
+
+
+@pytest.mark.parametrize("name,args,kwargs", [
+    ("RandomHue", (1.5,), {}),
+    ("RandomHue", ((0.1,),), {}),
+    ("RandomSaturation", (1.5,), {}),
+    ("RandomSaturation", (0.5,), {"value_range": 3}),
+    ("RandomColorDegeneration", (-1.5,), {}),
+    ("RandomColorDegeneration", (0.5,), {"value_range": (0, 1, 2)}),
+])
+def test_hsv_bad_arguments_raise_like_keras(name, args, kwargs):
+    test_bad_arguments_raise_like_keras(name, args, kwargs)

@@ -16,9 +16,12 @@ from kerasish.layers.categorical import CategoryEncoding, Discretization
 from kerasish.layers.color_augmentation import (
     AutoContrast,
     Equalization,
+    RandomColorDegeneration,
     RandomGrayscale,
+    RandomHue,
     RandomInvert,
     RandomPosterization,
+    RandomSaturation,
     Solarization,
 )
 from kerasish.layers.conv_transpose import (
@@ -266,6 +269,9 @@ __all__ = [
     "RandomBrightness",
     "RandomContrast",
     "RandomGrayscale",
+    "RandomHue",
+    "RandomSaturation",
+    "RandomColorDegeneration",
     "AutoContrast",
     "Equalization",
     "RandomInvert",

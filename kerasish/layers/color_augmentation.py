@@ -1,5 +1,6 @@
 """Keras 3's colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
-RandomPosterization, AutoContrast, Equalization.
+RandomPosterization, AutoContrast, Equalization, RandomHue, RandomSaturation,
+RandomColorDegeneration.
 
 They share image_augmentation's conventions: identity at inference (after Keras' cast of
 floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
@@ -49,6 +50,21 @@ def _rescale(images: torch.Tensor, source: Sequence[float], target: Sequence[flo
     return unit * (target[1] - target[0]) + target[0]
 
 
+def _greyscale(layer: _RandomImageLayer, images: torch.Tensor) -> torch.Tensor:
+    """``keras.ops.image.rgb_to_grayscale`` on ``(b, c, h, w)``: one channel, input dtype."""
+    if images.shape[1] not in (1, 3):
+        raise ValueError(
+            f"{type(layer).__name__} layer '{layer.name}': invalid channel size: expected 3 "
+            "(RGB) or 1 (Grayscale). Received input with shape: "
+            f"images.shape={tuple(images.shape)}"
+        )
+    if images.shape[1] == 1:
+        return images
+    r, g, b = images.unbind(1)
+    grey = _GREY_WEIGHTS[0] * r + _GREY_WEIGHTS[1] * g + _GREY_WEIGHTS[2] * b
+    return grey.to(images.dtype).unsqueeze(1)
+
+
 class RandomGrayscale(_ColourLayer):
     """Replaces each image, with probability ``factor``, by its luma in every channel.
 
@@ -69,20 +85,8 @@ class RandomGrayscale(_ColourLayer):
         self.factor = factor
 
     def _augment(self, images: torch.Tensor) -> torch.Tensor:
-        if images.shape[1] not in (1, 3):
-            raise ValueError(
-                f"{type(self).__name__} layer '{self.name}': invalid channel size: expected 3 "
-                "(RGB) or 1 (Grayscale). Received input with shape: "
-                f"images.shape={tuple(images.shape)}"
-            )
         apply = self._uniform(images.shape[0], 0.0, 1.0, images.device) < self.factor
-        if images.shape[1] == 1:
-            return images
-        r, g, b = images.unbind(1)
-        grey = (_GREY_WEIGHTS[0] * r + _GREY_WEIGHTS[1] * g + _GREY_WEIGHTS[2] * b).to(
-            images.dtype
-        )
-        return torch.where(apply.view(-1, 1, 1, 1), grey.unsqueeze(1), images)
+        return torch.where(apply.view(-1, 1, 1, 1), _greyscale(self, images), images)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "factor": self.factor}
@@ -313,3 +317,136 @@ class Equalization(_ColourLayer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "bins": self.bins, "value_range": self.value_range}
+
+
+# ------------------------------------------------------------------ HSV (Keras 3's dm_pix port)
+
+
+def _rgb_to_hsv(images: torch.Tensor) -> torch.Tensor:
+    """``(b, 3, h, w)`` RGB in [0, 1] to HSV, term for term as ``keras.ops.image.rgb_to_hsv``."""
+    eps = torch.finfo(images.dtype).eps
+    images = torch.where(images.abs() < eps, 0.0, images)
+    r, g, b = images.unbind(1)
+    value = torch.maximum(torch.maximum(r, g), b)
+    spread = value - torch.minimum(torch.minimum(r, g), b)
+    saturation = torch.where(value > 0, spread / torch.where(value > 0, value, 1.0), 0.0)
+    norm = 1.0 / (6.0 * torch.where(spread > 0, spread, 1.0))
+    hue = torch.where(value == g, norm * (b - r) + 2.0 / 6.0, norm * (r - g) + 4.0 / 6.0)
+    hue = torch.where(value == r, norm * (g - b), hue)
+    hue = torch.where(spread > 0, hue, 0.0) + (hue < 0.0).to(hue.dtype)
+    return torch.stack((hue, saturation, value), 1)
+
+
+def _hsv_to_rgb(images: torch.Tensor) -> torch.Tensor:
+    hue, saturation, value = images.unbind(1)
+    dh = torch.remainder(hue, 1.0) * 6.0
+    weights = (
+        torch.clamp((dh - 3.0).abs() - 1.0, 0.0, 1.0),
+        torch.clamp(2.0 - (dh - 2.0).abs(), 0.0, 1.0),
+        torch.clamp(2.0 - (dh - 4.0).abs(), 0.0, 1.0),
+    )
+    grey = 1.0 - saturation
+    return torch.stack([value * (grey + saturation * w) for w in weights], 1)
+
+
+def _check_float(layer: _RandomImageLayer, images: torch.Tensor) -> None:
+    if not images.is_floating_point():
+        raise ValueError(
+            f"{type(layer).__name__} layer '{layer.name}': invalid images dtype: expected float "
+            f"dtype. Received: images.dtype={backend.standardize_dtype(images.dtype)}"
+        )
+
+
+class _FactorLayer(_ColourLayer):
+    """A drawn ``factor`` per image, a ``value_range`` and a seed, all in the config."""
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "value_range": self.value_range,
+            "seed": self.seed,
+        }
+
+
+class RandomHue(_FactorLayer):
+    """Rotates each image's hue by ``+-factor / 2`` of a turn, sign and size drawn per image.
+
+    ``value_range`` is kept as given (unsorted), as Keras 3.15 keeps it.
+    """
+
+    def __init__(
+        self,
+        factor: Factor,
+        value_range: Sequence[float] = (0, 255),
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _base_factor(factor, (0, 1))
+        self.value_range = value_range
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        batch, device = images.shape[0], images.device
+        sign = torch.where(self._uniform(batch, 0.0, 1.0, device) > 0.5, -1.0, 1.0)
+        shift = sign * self._uniform(batch, self.factor[0], self.factor[1], device) * 0.5
+        x = _rescale(self._compute(images), self.value_range, (0, 1))
+        hsv = _rgb_to_hsv(x)
+        hue = hsv[:, 0] + shift.to(x.dtype).view(-1, 1, 1)
+        hue = torch.where(hue > 1.0, hue - 1.0, hue)
+        hue = torch.where(hue < 0.0, hue + 1.0, hue)
+        x = torch.clamp(_hsv_to_rgb(torch.stack((hue, hsv[:, 1], hsv[:, 2]), 1)), 0, 1)
+        return self._compute(_rescale(x, (0, 1), self.value_range))
+
+
+class RandomSaturation(_FactorLayer):
+    """Scales each image's HSV saturation by ``f / (1 - f + 1e-7)``, ``f`` drawn per image
+    from ``factor`` (so 0.5 keeps it, 0 greys the image, 1 saturates fully).
+
+    As in Keras 3.15 the scaled saturation is clipped to ``value_range`` and the image is not
+    rescaled; float inputs only (Keras' ``rgb_to_hsv`` rejects integers too).
+    """
+
+    def __init__(
+        self,
+        factor: Factor,
+        value_range: Sequence[float] = (0, 255),
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _base_factor(factor, (-1, 1))
+        self.value_range = _value_range(value_range)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        _check_float(self, images)
+        f = self._uniform(images.shape[0], self.factor[0], self.factor[1], images.device)
+        f = (f / (1 - f + backend.epsilon())).to(images.dtype).view(-1, 1, 1)
+        hsv = _rgb_to_hsv(images)
+        saturation = torch.clamp(hsv[:, 1] * f, self.value_range[0], self.value_range[1])
+        return _hsv_to_rgb(torch.stack((hsv[:, 0], saturation, hsv[:, 2]), 1))
+
+
+class RandomColorDegeneration(_FactorLayer):
+    """Blends each image toward its greyscale version by a ``factor`` drawn per image."""
+
+    def __init__(
+        self,
+        factor: Factor,
+        value_range: Sequence[float] = (0, 255),
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _base_factor(factor, (-1, 1))
+        self.value_range = _value_range(value_range)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        x = self._compute(images)
+        f = self._uniform(x.shape[0], self.factor[0], self.factor[1], x.device, x.dtype)
+        grey = _greyscale(self, x)
+        x = x + f.view(-1, 1, 1, 1) * (grey - x)
+        return torch.clamp(x, self.value_range[0], self.value_range[1])

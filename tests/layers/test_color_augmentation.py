@@ -11,6 +11,9 @@ LAYERS = [
     lambda **kw: keras.layers.RandomInvert(0.5, **kw),
     lambda **kw: keras.layers.Solarization(0.5, 0.5, **kw),
     lambda **kw: keras.layers.RandomPosterization((1, 8), **kw),
+    lambda **kw: keras.layers.RandomHue(0.5, **kw),
+    lambda **kw: keras.layers.RandomSaturation(0.5, **kw),
+    lambda **kw: keras.layers.RandomColorDegeneration(0.5, **kw),
 ]
 KEEPS_INPUT = LAYERS[:2] + LAYERS[3:]  # Solarization casts at inference too, as in Keras 3
 
@@ -149,3 +152,22 @@ def test_equalization_training_only_and_batch_histogram():
     # One histogram for the batch: a second image changes the first one's result.
     pair = torch.cat([image, torch.full((1, 2, 2, 1), 255.0)])
     assert layer(pair, training=True)[0].flatten().tolist() != out
+
+
+def test_hsv_and_blend_arithmetic():
+    pixel = torch.tensor([[[200.0, 100.0, 50.0]]]) / 255  # hue 1/18 of a turn
+    half_turn = keras.layers.RandomHue((1.0, 1.0), value_range=(0, 1))(pixel, training=True)
+    torch.testing.assert_close(half_turn, torch.tensor([[[50.0, 150.0, 200.0]]]) / 255)
+    keep = keras.layers.RandomSaturation((0.5, 0.5), value_range=(0, 1))(pixel, training=True)
+    torch.testing.assert_close(keep, pixel, atol=1e-5, rtol=0)
+    grey = keras.layers.RandomSaturation((0.0, 0.0))(pixel, training=True)
+    torch.testing.assert_close(grey, torch.full((1, 1, 3), 200.0 / 255))  # the value, V
+    blend = keras.layers.RandomColorDegeneration((0.5, 0.5))(pixel * 255, training=True)
+    luma = 0.2989 * 200 + 0.587 * 100 + 0.114 * 50
+    torch.testing.assert_close(blend, (pixel * 255 + luma) / 2)
+
+
+def test_saturation_rejects_integer_images():
+    with pytest.raises(ValueError, match="RandomSaturation.*expected float"):
+        keras.layers.RandomSaturation(0.5)(torch.zeros(1, 2, 2, 3, dtype=torch.uint8),
+                                           training=True)
