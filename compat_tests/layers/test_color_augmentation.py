@@ -176,6 +176,9 @@ HSV_CASES = [
     ("RandomColorDegeneration", ((0.4, 0.4),), {}),
     ("RandomColorDegeneration", ((1.0, 1.0),), {"value_range": (0, 200)}),
     ("RandomColorDegeneration", ((-0.5, -0.5),), {}),
+    ("RandomSharpness", ((0.9, 0.9),), {}),
+    ("RandomSharpness", ((0.1, 0.1),), {"value_range": (0, 1)}),
+    ("RandomSharpness", ((0.0, 0.0),), {"value_range": (-5, 300)}),
 ]
 
 
@@ -205,6 +208,8 @@ def test_hsv_and_blend_layers_match(images, name, args, kwargs):
     ("RandomSaturation", ((0.6, 0.2),), {"seed": 9}),
     ("RandomColorDegeneration", (0.3,), {}),
     ("RandomColorDegeneration", ((0.1, 0.9),), {"value_range": (1, 0), "seed": 1}),
+    ("RandomSharpness", (0.3,), {"data_format": "channels_first"}),
+    ("RandomSharpness", ((0.2, 0.7),), {"value_range": (1, 0), "seed": 1}),
 ])
 def test_hsv_configs_load_both_ways(name, args, kwargs):
     test_configs_load_both_ways(name, args, kwargs)
@@ -217,6 +222,8 @@ def test_hsv_configs_load_both_ways(name, args, kwargs):
     ("RandomSaturation", (0.5,), {"value_range": 3}),
     ("RandomColorDegeneration", (-1.5,), {}),
     ("RandomColorDegeneration", (0.5,), {"value_range": (0, 1, 2)}),
+    ("RandomSharpness", (1.5,), {}),
+    ("RandomSharpness", (0.5,), {"value_range": "a"}),
 ])
 def test_hsv_bad_arguments_raise_like_keras(name, args, kwargs):
     test_bad_arguments_raise_like_keras(name, args, kwargs)

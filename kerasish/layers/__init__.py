@@ -22,6 +22,7 @@ from kerasish.layers.color_augmentation import (
     RandomInvert,
     RandomPosterization,
     RandomSaturation,
+    RandomSharpness,
     Solarization,
 )
 from kerasish.layers.conv_transpose import (
@@ -272,6 +273,7 @@ __all__ = [
     "RandomHue",
     "RandomSaturation",
     "RandomColorDegeneration",
+    "RandomSharpness",
     "AutoContrast",
     "Equalization",
     "RandomInvert",

@@ -1,6 +1,6 @@
 """Keras 3's colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
 RandomPosterization, AutoContrast, Equalization, RandomHue, RandomSaturation,
-RandomColorDegeneration.
+RandomColorDegeneration, RandomSharpness.
 
 They share image_augmentation's conventions: identity at inference (after Keras' cast of
 floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 import torch
+import torch.nn.functional as F
 
 from kerasish import backend
 from kerasish.layers.image_augmentation import Factor, _base_factor, _RandomImageLayer
@@ -449,4 +450,36 @@ class RandomColorDegeneration(_FactorLayer):
         f = self._uniform(x.shape[0], self.factor[0], self.factor[1], x.device, x.dtype)
         grey = _greyscale(self, x)
         x = x + f.view(-1, 1, 1, 1) * (grey - x)
+        return torch.clamp(x, self.value_range[0], self.value_range[1])
+
+
+class RandomSharpness(_FactorLayer):
+    """Moves each image away from (or toward) a 3x3-smoothed copy: ``x + (1 - 2 f)(smooth - x)``
+    with ``f`` drawn per image, so 0.5 keeps the image. Every input comes back in the compute
+    dtype (inference too), as in Keras 3.15."""
+
+    def __init__(
+        self,
+        factor: Factor,
+        value_range: Sequence[float] = (0, 255),
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _base_factor(factor, (0, 1))
+        self.value_range = _value_range(value_range)
+
+    def _cast(self, images: torch.Tensor) -> torch.Tensor:
+        return self._compute(images)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        channels = images.shape[1]
+        f = self._uniform(images.shape[0], self.factor[0], self.factor[1], images.device)
+        f = (f * 2).to(images.dtype).view(-1, 1, 1, 1)
+        kernel = torch.full((3, 3), 1.0 / 13.0, dtype=images.dtype, device=images.device)
+        kernel[1, 1] = 5.0 / 13.0
+        kernel = kernel.expand(channels, 1, 3, 3)
+        smooth = F.conv2d(images, kernel, padding=1, groups=channels)
+        x = images + (1.0 - f) * (smooth - images)
         return torch.clamp(x, self.value_range[0], self.value_range[1])

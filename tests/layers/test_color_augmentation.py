@@ -14,8 +14,9 @@ LAYERS = [
     lambda **kw: keras.layers.RandomHue(0.5, **kw),
     lambda **kw: keras.layers.RandomSaturation(0.5, **kw),
     lambda **kw: keras.layers.RandomColorDegeneration(0.5, **kw),
+    lambda **kw: keras.layers.RandomSharpness(0.5, **kw),
 ]
-KEEPS_INPUT = LAYERS[:2] + LAYERS[3:]  # Solarization casts at inference too, as in Keras 3
+KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-1]  # Solarization casts at inference too, as in Keras 3
 
 
 @pytest.fixture
@@ -34,8 +35,9 @@ def test_inference_returns_input(make, images):
     assert isinstance(layer, torch.nn.Module)
 
 
-def test_solarization_inference_casts_only(images):
-    layer = keras.layers.Solarization(0.5, 0.5)
+@pytest.mark.parametrize("make", [LAYERS[2], LAYERS[-1]])
+def test_inference_casts_only(make, images):
+    layer = make()
     ints = images.to(torch.uint8)
     out = layer(ints)
     assert out.dtype == torch.float32 and torch.equal(out, ints.float())
@@ -171,3 +173,14 @@ def test_saturation_rejects_integer_images():
     with pytest.raises(ValueError, match="RandomSaturation.*expected float"):
         keras.layers.RandomSaturation(0.5)(torch.zeros(1, 2, 2, 3, dtype=torch.uint8),
                                            training=True)
+
+
+def test_sharpness_arithmetic():
+    image = torch.zeros(1, 3, 3, 1)
+    image[0, 1, 1, 0] = 13.0
+    keep = keras.layers.RandomSharpness((0.5, 0.5))(image, training=True)
+    torch.testing.assert_close(keep, image)
+    smooth = keras.layers.RandomSharpness((0.0, 0.0))(image, training=True)  # the blurred copy
+    expected = torch.ones(1, 3, 3, 1)
+    expected[0, 1, 1, 0] = 5.0
+    torch.testing.assert_close(smooth, expected)
