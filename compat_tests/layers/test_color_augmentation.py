@@ -227,3 +227,81 @@ def test_hsv_configs_load_both_ways(name, args, kwargs):
 ])
 def test_hsv_bad_arguments_raise_like_keras(name, args, kwargs):
     test_bad_arguments_raise_like_keras(name, args, kwargs)
+
+
+def _keras_shear(x, shear, **kwargs):
+    """Keras 3's own shear of ``x`` by explicit ``(batch, 2)`` factors."""
+    layer = keras.layers.RandomShear(**kwargs)
+    images = keras.ops.convert_to_tensor(x)
+    out = layer._transform_images(images, {"shear_factor": keras.ops.convert_to_tensor(shear)},
+                                  layer.interpolation)
+    return keras.ops.convert_to_numpy(out)
+
+
+@pytest.mark.parametrize("fill_mode", ["reflect", "wrap", "constant", "nearest"])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_shear_matrix_matches_keras(images, fill_mode, interpolation, data_format):
+    from kerasish.layers.color_augmentation import shear_matrix
+    from kerasish.layers.image_augmentation import affine_transform
+
+    x = images if data_format == "channels_last" else np.ascontiguousarray(
+        images.transpose(0, 3, 1, 2))
+    shear = np.array([[0.3, -0.2], [-0.45, 0.1]], "float32")
+    kwargs = dict(fill_mode=fill_mode, interpolation=interpolation, fill_value=2.0,
+                  data_format=data_format)
+    expected = _keras_shear(x, shear, **kwargs)
+    import torch
+    received = affine_transform(torch.from_numpy(x), shear_matrix(torch.from_numpy(shear)),
+                                interpolation, fill_mode, 2.0, data_format).numpy()
+    np.testing.assert_allclose(received, expected, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("x_factor,y_factor", [((0.3, 0.3), 0.0), ((0.2, 0.2), (0.4, 0.4))])
+def test_shear_layer_draws_keras_outputs(images, x_factor, y_factor):
+    """The sign is random in both libraries: each image must be one of Keras' two shears."""
+    batch = np.repeat(images[:1], 12, axis=0)
+    shear = np.array([[x_factor[0], y_factor[0] if y_factor else 0.0]], "float32")
+    plus = _keras_shear(images[:1], shear)[0]
+    minus = _keras_shear(images[:1], -shear)[0]
+    theirs, ours = _both("RandomShear", x_factor, y_factor)
+    signs = set()
+    for out in (keras.ops.convert_to_numpy(theirs(batch, training=True)),
+                ours(batch, training=True).numpy()):
+        for image in out:
+            is_plus = np.allclose(image, plus, atol=1e-4, rtol=0)
+            assert is_plus or np.allclose(image, minus, atol=1e-4, rtol=0)
+            signs.add(is_plus)
+    assert signs == {True, False}
+    _assert_same("RandomShear", images, (0.0, 0.0), (0.0, 0.0), atol=1e-4)
+    _assert_same("RandomShear", images[0], (0.0, 0.0), atol=1e-4)
+    for x in (images, images.astype("uint8"), images.astype("float64")):
+        _assert_same("RandomShear", x, 0.3, training=False, atol=0)
+
+
+def test_shear_symmetric_factor_configs_do_not_reload_like_keras():
+    # Keras 3.15 stores x_factor=0.3 as (-0.3, 0.3), which its own check then rejects.
+    for lib in (keras, kerasish):
+        config = lib.layers.RandomShear(0.3).get_config()
+        with pytest.raises((TypeError, ValueError), match="input_number=-0.3"):
+            lib.layers.RandomShear.from_config(config)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"x_factor": (0.1, 0.2), "y_factor": (0.0, 0.4), "fill_mode": "constant", "fill_value": 3.0,
+     "interpolation": "nearest", "seed": 5, "data_format": "channels_first"},
+])
+def test_shear_configs_load_both_ways(kwargs):
+    test_configs_load_both_ways("RandomShear", (), kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"x_factor": 1.5}, {"y_factor": (0.1,)}, {"x_factor": "a"}])
+def test_shear_bad_factors_raise_like_keras(kwargs):
+    test_bad_arguments_raise_like_keras("RandomShear", (), kwargs)
+
+
+def test_shear_bad_fill_mode_raises_not_implemented_like_keras():
+    for lib in (keras, kerasish):
+        with pytest.raises(NotImplementedError, match="fill_mode"):
+            lib.layers.RandomShear(0.1, fill_mode="mirror")

@@ -23,6 +23,7 @@ from kerasish.layers.color_augmentation import (
     RandomPosterization,
     RandomSaturation,
     RandomSharpness,
+    RandomShear,
     Solarization,
 )
 from kerasish.layers.conv_transpose import (
@@ -274,6 +275,7 @@ __all__ = [
     "RandomSaturation",
     "RandomColorDegeneration",
     "RandomSharpness",
+    "RandomShear",
     "AutoContrast",
     "Equalization",
     "RandomInvert",

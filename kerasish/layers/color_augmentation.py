@@ -1,6 +1,6 @@
 """Keras 3's colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
 RandomPosterization, AutoContrast, Equalization, RandomHue, RandomSaturation,
-RandomColorDegeneration, RandomSharpness.
+RandomColorDegeneration, RandomSharpness, and the geometric RandomShear.
 
 They share image_augmentation's conventions: identity at inference (after Keras' cast of
 floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
@@ -17,7 +17,13 @@ import torch
 import torch.nn.functional as F
 
 from kerasish import backend
-from kerasish.layers.image_augmentation import Factor, _base_factor, _RandomImageLayer
+from kerasish.layers.image_augmentation import (
+    Factor,
+    _AffineLayer,
+    _base_factor,
+    _RandomImageLayer,
+    _rows,
+)
 
 _GREY_WEIGHTS = (0.2989, 0.587, 0.114)
 
@@ -483,3 +489,64 @@ class RandomSharpness(_FactorLayer):
         smooth = F.conv2d(images, kernel, padding=1, groups=channels)
         x = images + (1.0 - f) * (smooth - images)
         return torch.clamp(x, self.value_range[0], self.value_range[1])
+
+
+_SHEAR_FACTOR_ERROR = (
+    "The `factor` argument should be a number (or a list of two numbers) in the range [0, 1.0]. "
+)
+
+
+def _shear_factor(factor: Any, name: str) -> tuple:
+    def check(value: float) -> None:
+        if value > 1.0 or value < 0.0:
+            raise ValueError(f"{_SHEAR_FACTOR_ERROR}Received: input_number={value}")
+
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2:
+            raise ValueError(f"{_SHEAR_FACTOR_ERROR}Received: {name}={factor}")
+        check(factor[0])
+        check(factor[1])
+        lower, upper = sorted(factor)
+        return lower, upper
+    if isinstance(factor, (int, float)):
+        check(factor)
+        return -abs(factor), abs(factor)
+    raise ValueError(f"{_SHEAR_FACTOR_ERROR}Received: {name}={factor}")
+
+
+def shear_matrix(shear: torch.Tensor) -> torch.Tensor:
+    """``(batch, 2)`` shears ``(x, y)`` to Keras' ``(batch, 8)`` transforms."""
+    x, y = shear.unbind(1)
+    one, zero = torch.ones_like(x), torch.zeros_like(x)
+    return _rows(one, x, zero, y, one, zero, zero, zero)
+
+
+class RandomShear(_AffineLayer):
+    """Shears each image along x and y by drawn factors, both negated together with
+    probability 1/2 per image, as Keras 3.15 draws them."""
+
+    def __init__(
+        self,
+        x_factor: Factor = 0.0,
+        y_factor: Factor = 0.0,
+        interpolation: str = "bilinear",
+        fill_mode: str = "reflect",
+        fill_value: float = 0.0,
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        x_range = _shear_factor(x_factor, "x_factor")
+        y_range = _shear_factor(y_factor, "y_factor")
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.x_factor = x_range
+        self.y_factor = y_range
+
+    def _matrix(self, batch: int, height: int, width: int, device: torch.device) -> torch.Tensor:
+        sign = torch.where(self._uniform(batch, 0.0, 1.0, device) > 0.5, -1.0, 1.0)
+        y = self._uniform(batch, self.y_factor[0], self.y_factor[1], device)
+        x = self._uniform(batch, self.x_factor[0], self.x_factor[1], device)
+        return shear_matrix(torch.stack((x, y), 1) * sign.unsqueeze(1))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor}

@@ -15,8 +15,9 @@ LAYERS = [
     lambda **kw: keras.layers.RandomSaturation(0.5, **kw),
     lambda **kw: keras.layers.RandomColorDegeneration(0.5, **kw),
     lambda **kw: keras.layers.RandomSharpness(0.5, **kw),
+    lambda **kw: keras.layers.RandomShear(0.4, 0.4, **kw),
 ]
-KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-1]  # Solarization casts at inference too, as in Keras 3
+KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-2]  # Solarization casts at inference too, as in Keras 3
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def test_inference_returns_input(make, images):
     assert isinstance(layer, torch.nn.Module)
 
 
-@pytest.mark.parametrize("make", [LAYERS[2], LAYERS[-1]])
+@pytest.mark.parametrize("make", [LAYERS[2], LAYERS[-2], LAYERS[-1]])
 def test_inference_casts_only(make, images):
     layer = make()
     ints = images.to(torch.uint8)
@@ -184,3 +185,15 @@ def test_sharpness_arithmetic():
     expected = torch.ones(1, 3, 3, 1)
     expected[0, 1, 1, 0] = 5.0
     torch.testing.assert_close(smooth, expected)
+
+
+def test_shear_by_whole_pixels_shifts_rows():
+    image = torch.arange(12.0).view(1, 3, 4, 1)
+    layer = keras.layers.RandomShear((1.0, 1.0), interpolation="nearest", fill_mode="constant",
+                                     fill_value=-1.0)
+    out = layer(image.repeat(8, 1, 1, 1), training=True)
+    # x' = x + y (or x - y): row y moves by y pixels one way or the other.
+    right = torch.tensor([[0, 1, 2, 3], [5, 6, 7, -1], [10, 11, -1, -1]], dtype=torch.float32)
+    left = torch.tensor([[0, 1, 2, 3], [-1, 4, 5, 6], [-1, -1, 8, 9]], dtype=torch.float32)
+    for sheared in out[..., 0]:
+        assert torch.equal(sheared, right) or torch.equal(sheared, left)
