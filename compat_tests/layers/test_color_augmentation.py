@@ -179,6 +179,10 @@ HSV_CASES = [
     ("RandomSharpness", ((0.9, 0.9),), {}),
     ("RandomSharpness", ((0.1, 0.1),), {"value_range": (0, 1)}),
     ("RandomSharpness", ((0.0, 0.0),), {"value_range": (-5, 300)}),
+    ("RandomGaussianBlur", ((1.0, 1.0), 3, (1.0, 1.0)), {}),
+    ("RandomGaussianBlur", ((1.0, 1.0), 5, (0.7, 0.7)), {"value_range": (0, 1)}),
+    ("RandomGaussianBlur", ((0.0, 0.0), 3, (0.5, 0.5)), {}),
+    ("RandomGaussianBlur", ((1.0, 1.0), 3, (0.3, 0.3)), {"value_range": (0, 100)}),
 ]
 
 
@@ -210,6 +214,9 @@ def test_hsv_and_blend_layers_match(images, name, args, kwargs):
     ("RandomColorDegeneration", ((0.1, 0.9),), {"value_range": (1, 0), "seed": 1}),
     ("RandomSharpness", (0.3,), {"data_format": "channels_first"}),
     ("RandomSharpness", ((0.2, 0.7),), {"value_range": (1, 0), "seed": 1}),
+    ("RandomGaussianBlur", (), {}),
+    ("RandomGaussianBlur", (0.5, (3, 5), (0.2, 0.9)), {"value_range": (0, 1), "seed": 3,
+                                                      "data_format": "channels_first"}),
 ])
 def test_hsv_configs_load_both_ways(name, args, kwargs):
     test_configs_load_both_ways(name, args, kwargs)
@@ -224,6 +231,12 @@ def test_hsv_configs_load_both_ways(name, args, kwargs):
     ("RandomColorDegeneration", (0.5,), {"value_range": (0, 1, 2)}),
     ("RandomSharpness", (1.5,), {}),
     ("RandomSharpness", (0.5,), {"value_range": "a"}),
+    ("RandomGaussianBlur", (1.5,), {}),
+    ("RandomGaussianBlur", (0.5, 4), {}),
+    ("RandomGaussianBlur", (0.5, (3, 4)), {}),
+    ("RandomGaussianBlur", (0.5, (3,)), {}),
+    ("RandomGaussianBlur", (0.5, 3, 1.5), {}),
+    ("RandomGaussianBlur", (0.5, 3, "a"), {}),
 ])
 def test_hsv_bad_arguments_raise_like_keras(name, args, kwargs):
     test_bad_arguments_raise_like_keras(name, args, kwargs)

@@ -1,6 +1,6 @@
 """Keras 3's colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
 RandomPosterization, AutoContrast, Equalization, RandomHue, RandomSaturation,
-RandomColorDegeneration, RandomSharpness, and the geometric RandomShear.
+RandomColorDegeneration, RandomSharpness, RandomGaussianBlur, and the geometric RandomShear.
 
 They share image_augmentation's conventions: identity at inference (after Keras' cast of
 floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
@@ -11,7 +11,7 @@ RandomPosterization return the compute dtype in training only).
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -550,3 +550,83 @@ class RandomShear(_AffineLayer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor}
+
+
+def _factor_by_name(factor: Any, name: str, bounds: tuple = (0, 1)) -> tuple:
+    """Keras 3's ``_set_factor_by_name``: ``_base_factor`` with the argument's name."""
+    try:
+        return _base_factor(factor, bounds)
+    except ValueError:
+        raise ValueError(
+            f"The `{name}` argument should be a number (or a list of two numbers) in the range "
+            f"[{bounds[0]}, {bounds[1]}]. Received: factor={factor}"
+        ) from None
+
+
+def _odd_kernel_size(size: Any, name: str) -> tuple:
+    message = f"{name} must be an odd number. Received: {name}={size}"
+    if isinstance(size, (tuple, list)):
+        if len(size) != 2:
+            raise ValueError(
+                f"The `{name}` argument should be a number (or a list of two numbers) "
+                f"Received: {name}={size}"
+            )
+        if size[0] % 2 == 0 or size[1] % 2 == 0:
+            raise ValueError(message)
+        return size[0], size[1]
+    if isinstance(size, (int, float)):
+        if size % 2 == 0:
+            raise ValueError(message)
+        return size, size
+    raise ValueError(message)
+
+
+def _gaussian_kernel_1d(size: int, sigma: torch.Tensor) -> torch.Tensor:
+    x = torch.arange(size, dtype=sigma.dtype, device=sigma.device) - (size - 1) / 2
+    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
+    return kernel / kernel.sum()
+
+
+class RandomGaussianBlur(_FactorLayer):
+    """Blurs each image, with a probability drawn per image from ``factor``, by one Gaussian
+    kernel per call (its x and y sigmas drawn from ``sigma``), then clips to ``value_range``.
+
+    Every input comes back in the compute dtype, inference included, as in Keras 3.15; the
+    kernel is laid out and padded exactly as Keras' torch ``gaussian_blur`` lays it out.
+    """
+
+    def __init__(
+        self,
+        factor: Factor = 1.0,
+        kernel_size: Union[int, Sequence[int]] = 3,
+        sigma: Factor = 1.0,
+        value_range: Sequence[float] = (0, 255),
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _base_factor(factor, (0, 1))
+        self.kernel_size = _odd_kernel_size(kernel_size, "kernel_size")
+        self.sigma = _factor_by_name(sigma, "sigma")
+        self.value_range = value_range
+
+    def _cast(self, images: torch.Tensor) -> torch.Tensor:
+        return self._compute(images)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        batch, channels = images.shape[:2]
+        device, dtype = images.device, images.dtype
+        probability = self._uniform(batch, self.factor[0], self.factor[1], device)
+        apply = self._uniform(batch, 0.0, 1.0, device) < probability
+        sigma = self._uniform(2, self.sigma[0], self.sigma[1], device, dtype) + 1e-6
+        size_x, size_y = int(self.kernel_size[0]), int(self.kernel_size[1])
+        kernel = torch.outer(_gaussian_kernel_1d(size_y, sigma[1]),
+                             _gaussian_kernel_1d(size_x, sigma[0]))
+        kernel = kernel.reshape(1, 1, size_x, size_y).expand(channels, 1, size_x, size_y)
+        blurred = F.conv2d(images, kernel, padding=size_x // 2, groups=channels)
+        x = torch.where(apply.view(-1, 1, 1, 1), blurred, images)
+        return torch.clamp(x, self.value_range[0], self.value_range[1])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "kernel_size": self.kernel_size, "sigma": self.sigma}

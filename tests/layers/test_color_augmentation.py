@@ -16,8 +16,9 @@ LAYERS = [
     lambda **kw: keras.layers.RandomColorDegeneration(0.5, **kw),
     lambda **kw: keras.layers.RandomSharpness(0.5, **kw),
     lambda **kw: keras.layers.RandomShear(0.4, 0.4, **kw),
+    lambda **kw: keras.layers.RandomGaussianBlur(0.8, 3, (0.3, 2.0), **kw),
 ]
-KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-2]  # Solarization casts at inference too, as in Keras 3
+KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-3]  # Solarization casts at inference too, as in Keras 3
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def test_inference_returns_input(make, images):
     assert isinstance(layer, torch.nn.Module)
 
 
-@pytest.mark.parametrize("make", [LAYERS[2], LAYERS[-2], LAYERS[-1]])
+@pytest.mark.parametrize("make", [LAYERS[2], *LAYERS[-3:]])
 def test_inference_casts_only(make, images):
     layer = make()
     ints = images.to(torch.uint8)
@@ -197,3 +198,15 @@ def test_shear_by_whole_pixels_shifts_rows():
     left = torch.tensor([[0, 1, 2, 3], [-1, 4, 5, 6], [-1, -1, 8, 9]], dtype=torch.float32)
     for sheared in out[..., 0]:
         assert torch.equal(sheared, right) or torch.equal(sheared, left)
+
+
+def test_gaussian_blur_kernel_sums_to_one_inside():
+    image = torch.zeros(1, 5, 5, 1)
+    image[0, 2, 2, 0] = 1.0
+    layer = keras.layers.RandomGaussianBlur((1.0, 1.0), 3, (1.0, 1.0), value_range=(0, 1))
+    out = layer(image, training=True)[0, ..., 0]
+    torch.testing.assert_close(out.sum(), torch.tensor(1.0))
+    g = torch.exp(torch.tensor(-0.5 / (1 + 1e-6) ** 2))
+    torch.testing.assert_close(out[2, 1] / out[2, 2], g)  # one step: exp(-1/2 sigma^2)
+    torch.testing.assert_close(out[1, 1] / out[2, 2], g * g)
+    assert out[0].abs().sum() == 0  # a 3x3 kernel reaches one pixel
