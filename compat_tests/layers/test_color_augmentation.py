@@ -183,6 +183,10 @@ HSV_CASES = [
     ("RandomGaussianBlur", ((1.0, 1.0), 5, (0.7, 0.7)), {"value_range": (0, 1)}),
     ("RandomGaussianBlur", ((0.0, 0.0), 3, (0.5, 0.5)), {}),
     ("RandomGaussianBlur", ((1.0, 1.0), 3, (0.3, 0.3)), {"value_range": (0, 100)}),
+    ("RandomErasing", ((1.0, 1.0), (1.0, 1.0), 7.0), {}),  # the whole image
+    ("RandomErasing", ((1.0, 1.0), (1.0, 1.0), 500), {"value_range": (0, 300)}),
+    ("RandomErasing", ((0.0, 0.0), (0.1, 0.5), 7.0), {}),
+    ("RandomErasing", ((1.0, 1.0), (0.0, 0.0), 7.0), {}),  # an empty rectangle
 ]
 
 
@@ -215,6 +219,9 @@ def test_hsv_and_blend_layers_match(images, name, args, kwargs):
     ("RandomSharpness", (0.3,), {"data_format": "channels_first"}),
     ("RandomSharpness", ((0.2, 0.7),), {"value_range": (1, 0), "seed": 1}),
     ("RandomGaussianBlur", (), {}),
+    ("RandomErasing", (), {}),
+    ("RandomErasing", (0.5, (0.1, 0.4), (1, 2, 3)), {"value_range": (0, 1), "seed": 3,
+                                                     "data_format": "channels_first"}),
     ("RandomGaussianBlur", (0.5, (3, 5), (0.2, 0.9)), {"value_range": (0, 1), "seed": 3,
                                                       "data_format": "channels_first"}),
 ])
@@ -237,7 +244,12 @@ def test_hsv_configs_load_both_ways(name, args, kwargs):
     ("RandomGaussianBlur", (0.5, (3,)), {}),
     ("RandomGaussianBlur", (0.5, 3, 1.5), {}),
     ("RandomGaussianBlur", (0.5, 3, "a"), {}),
+    ("RandomErasing", (1.5,), {}),
+    ("RandomErasing", (0.5, (0.1,)), {}),
+    ("RandomErasing", (0.5, 1.5), {}),
 ])
+
+
 def test_hsv_bad_arguments_raise_like_keras(name, args, kwargs):
     test_bad_arguments_raise_like_keras(name, args, kwargs)
 
@@ -318,3 +330,14 @@ def test_shear_bad_fill_mode_raises_not_implemented_like_keras():
     for lib in (keras, kerasish):
         with pytest.raises(NotImplementedError, match="fill_mode"):
             lib.layers.RandomShear(0.1, fill_mode="mirror")
+
+
+def test_erasing_per_channel_fill_matches(images):
+    _assert_same("RandomErasing", images, (1.0, 1.0), (1.0, 1.0), (10, 300, -4))
+    _assert_same("RandomErasing", images[0], (1.0, 1.0), (1.0, 1.0), [1, 2, 3])
+    first = np.ascontiguousarray(images.transpose(0, 3, 1, 2))[..., :3]  # width 3, as Keras
+    _assert_same("RandomErasing", first, (1.0, 1.0), (1.0, 1.0), (10, 20, 30),
+                 data_format="channels_first")
+    for lib in (keras, kerasish):
+        with pytest.raises(ValueError, match="list of three numbers"):
+            lib.layers.RandomErasing(1.0, fill_value=(1, 2))(images, training=True)

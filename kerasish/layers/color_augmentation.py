@@ -1,6 +1,6 @@
 """Keras 3's colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
 RandomPosterization, AutoContrast, Equalization, RandomHue, RandomSaturation,
-RandomColorDegeneration, RandomSharpness, RandomGaussianBlur, and the geometric RandomShear.
+RandomColorDegeneration, RandomSharpness, RandomGaussianBlur, RandomErasing, and the geometric RandomShear.
 
 They share image_augmentation's conventions: identity at inference (after Keras' cast of
 floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
@@ -630,3 +630,75 @@ class RandomGaussianBlur(_FactorLayer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "kernel_size": self.kernel_size, "sigma": self.sigma}
+
+
+class RandomErasing(_FactorLayer):
+    """Fills one random rectangle per image, with a probability drawn per image from ``factor``.
+
+    The rectangle's sides are ``sqrt(s)`` of the image's, ``s`` drawn per side from ``scale``;
+    the fill is ``fill_value`` (a number, or three per-channel numbers) or, when None, Gaussian
+    noise times ``value_range[1]``, clipped to ``value_range``. Every input comes back in the
+    compute dtype, inference included, as in Keras 3.15.
+    """
+
+    def __init__(
+        self,
+        factor: Factor = 1.0,
+        scale: Factor = (0.02, 0.33),
+        fill_value: Optional[Union[float, Sequence[float]]] = None,
+        value_range: Sequence[float] = (0, 255),
+        seed: Optional[int] = None,
+        data_format: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _base_factor(factor, (0, 1))
+        self.scale = _factor_by_name(scale, "scale")
+        self.fill_value = fill_value
+        self.value_range = value_range
+
+    def _cast(self, images: torch.Tensor) -> torch.Tensor:
+        return self._compute(images)
+
+    def _bounds(self, batch: int, length: int, ratio: torch.Tensor) -> tuple:
+        size = ratio * length
+        start = self._uniform(batch, 0.0, 1.0, ratio.device, ratio.dtype) * (length - size)
+        return start.view(-1, 1, 1, 1), (start + size).view(-1, 1, 1, 1)
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        batch, _, height, width = images.shape
+        device, dtype = images.device, images.dtype
+        ratio = self._uniform(2 * batch, self.scale[0], self.scale[1], device, dtype)
+        ratio = ratio.view(batch, 2).sqrt()
+        x0, x1 = self._bounds(batch, width, ratio[:, 0])
+        y0, y1 = self._bounds(batch, height, ratio[:, 1])
+        xs = torch.arange(width, dtype=dtype, device=device).view(1, 1, 1, width)
+        ys = torch.arange(height, dtype=dtype, device=device).view(1, 1, height, 1)
+        inside = (xs >= x0) & (xs < x1) & (ys >= y0) & (ys < y1)
+        probability = self._uniform(batch, self.factor[0], self.factor[1], device)
+        apply = (self._uniform(batch, 0.0, 1.0, device) < probability).view(-1, 1, 1, 1)
+        fill = torch.clamp(self._fill(images), self.value_range[0], self.value_range[1])
+        return torch.where(apply & inside, fill, images)
+
+    def _fill(self, images: torch.Tensor) -> torch.Tensor:
+        value = self.fill_value
+        if value is None:
+            noise = torch.randn(
+                images.shape, generator=self._generator(images.device), device=images.device,
+                dtype=images.dtype,
+            )
+            return noise * self.value_range[1]
+        message = "The `fill_value` argument should be a number (or a list of three numbers) "
+        if isinstance(value, (tuple, list)):
+            if len(value) != 3:
+                raise ValueError(message)
+            # Keras fills ``full_like(images, value)``: the three values run along the last
+            # axis of the caller's layout (channels in channels_last, width in channels_first).
+            shape = (1, 3, 1, 1) if self.data_format == "channels_last" else (1, 1, 1, 3)
+            return torch.tensor(value, dtype=images.dtype, device=images.device).view(shape)
+        if isinstance(value, (int, float)):
+            return torch.full((1, 1, 1, 1), value, dtype=images.dtype, device=images.device)
+        raise ValueError(message)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale, "fill_value": self.fill_value}

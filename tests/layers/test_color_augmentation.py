@@ -17,8 +17,9 @@ LAYERS = [
     lambda **kw: keras.layers.RandomSharpness(0.5, **kw),
     lambda **kw: keras.layers.RandomShear(0.4, 0.4, **kw),
     lambda **kw: keras.layers.RandomGaussianBlur(0.8, 3, (0.3, 2.0), **kw),
+    lambda **kw: keras.layers.RandomErasing(0.8, **kw),
 ]
-KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-3]  # Solarization casts at inference too, as in Keras 3
+KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-4]  # Solarization casts at inference too, as in Keras 3
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_inference_returns_input(make, images):
     assert isinstance(layer, torch.nn.Module)
 
 
-@pytest.mark.parametrize("make", [LAYERS[2], *LAYERS[-3:]])
+@pytest.mark.parametrize("make", [LAYERS[2], *LAYERS[-4:]])
 def test_inference_casts_only(make, images):
     layer = make()
     ints = images.to(torch.uint8)
@@ -210,3 +211,17 @@ def test_gaussian_blur_kernel_sums_to_one_inside():
     torch.testing.assert_close(out[2, 1] / out[2, 2], g)  # one step: exp(-1/2 sigma^2)
     torch.testing.assert_close(out[1, 1] / out[2, 2], g * g)
     assert out[0].abs().sum() == 0  # a 3x3 kernel reaches one pixel
+
+
+def test_erasing_fills_one_rectangle_of_the_drawn_size():
+    images = torch.rand(6, 8, 8, 2, generator=torch.Generator().manual_seed(1)) + 1
+    layer = keras.layers.RandomErasing((1.0, 1.0), (0.25, 0.25), fill_value=0.0, seed=3)
+    out = layer(images, training=True)
+    for image in out:
+        erased = (image == 0).all(-1)
+        assert erased.sum() == 16  # sides sqrt(0.25) * 8 = 4 pixels
+        rows, cols = erased.any(1).nonzero(), erased.any(0).nonzero()
+        assert rows.max() - rows.min() == 3 and cols.max() - cols.min() == 3
+    noise = keras.layers.RandomErasing((1.0, 1.0), (1.0, 1.0), value_range=(0, 1))
+    filled = noise(images, training=True)
+    assert filled.min() >= 0 and filled.max() <= 1 and not torch.equal(filled, images)
