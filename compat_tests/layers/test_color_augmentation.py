@@ -341,3 +341,38 @@ def test_erasing_per_channel_fill_matches(images):
     for lib in (keras, kerasish):
         with pytest.raises(ValueError, match="list of three numbers"):
             lib.layers.RandomErasing(1.0, fill_value=(1, 2))(images, training=True)
+
+
+JITTER_CASES = [
+    {"brightness_factor": (0.1, 0.1)},
+    {"contrast_factor": (-0.3, 0.3)},  # sorted to (-0.3, 0.3): exactly 1.3
+    {"saturation_factor": (0.7, 0.7), "value_range": (0, 1)},
+    {"hue_factor": (0.0, 0.0)},
+    {"brightness_factor": (-0.2, -0.2), "contrast_factor": (-0.5, 0.5),
+     "saturation_factor": (0.3, 0.3), "hue_factor": (0.0, 0.0)},
+]
+
+
+@pytest.mark.parametrize("kwargs", JITTER_CASES)
+def test_color_jitter_matches(images, kwargs):
+    x = images / 255 if kwargs.get("value_range") == (0, 1) else images
+    for y in (x, x[0], x.astype("float64")):
+        _assert_same("RandomColorJitter", y, atol=1e-4, **kwargs)
+    for y in (x, x.astype("uint8"), x.astype("float64")):
+        _assert_same("RandomColorJitter", y, training=False, atol=0, **kwargs)
+    if "saturation_factor" not in kwargs and "hue_factor" not in kwargs:
+        _assert_same("RandomColorJitter", x.astype("uint8"), atol=1e-4, **kwargs)
+    # Keras' inner layers ignore channels_first (they use the default format); so do ours.
+    first = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    if "hue_factor" not in kwargs and "saturation_factor" not in kwargs:
+        _assert_same("RandomColorJitter", first, data_format="channels_first", atol=1e-4,
+                     **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"value_range": (0, 1), "brightness_factor": 0.2, "contrast_factor": [0.1, 0.4],
+     "saturation_factor": 0.3, "hue_factor": 0.2, "seed": 4, "data_format": "channels_first"},
+])
+def test_color_jitter_configs_load_both_ways(kwargs):
+    test_configs_load_both_ways("RandomColorJitter", (), kwargs)

@@ -1,6 +1,6 @@
 """Keras 3's colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
 RandomPosterization, AutoContrast, Equalization, RandomHue, RandomSaturation,
-RandomColorDegeneration, RandomSharpness, RandomGaussianBlur, RandomErasing, and the geometric RandomShear.
+RandomColorDegeneration, RandomSharpness, RandomGaussianBlur, RandomErasing, RandomColorJitter, and the geometric RandomShear.
 
 They share image_augmentation's conventions: identity at inference (after Keras' cast of
 floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
@@ -19,6 +19,8 @@ import torch.nn.functional as F
 from kerasish import backend
 from kerasish.layers.image_augmentation import (
     Factor,
+    RandomBrightness,
+    RandomContrast,
     _AffineLayer,
     _base_factor,
     _RandomImageLayer,
@@ -702,3 +704,58 @@ class RandomErasing(_FactorLayer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "scale": self.scale, "fill_value": self.fill_value}
+
+
+class RandomColorJitter(_ColourLayer):
+    """RandomBrightness, RandomContrast, RandomSaturation and RandomHue, in that order, each
+    only when its factor is given; the result is in the compute dtype (training only).
+
+    As in Keras 3.15 the inner layers are built with the default data format whatever this
+    layer's ``data_format``, so a channels_first jitter treats its input as channels_last there.
+    """
+
+    def __init__(
+        self,
+        value_range: Sequence[float] = (0, 255),
+        brightness_factor: Optional[Factor] = None,
+        contrast_factor: Optional[Factor] = None,
+        saturation_factor: Optional[Factor] = None,
+        hue_factor: Optional[Factor] = None,
+        seed: Optional[int] = None,
+        data_format: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.value_range = value_range
+        self.brightness_factor = brightness_factor
+        self.contrast_factor = contrast_factor
+        self.saturation_factor = saturation_factor
+        self.hue_factor = hue_factor
+        steps = (
+            (RandomBrightness, brightness_factor),
+            (RandomContrast, contrast_factor),
+            (RandomSaturation, saturation_factor),
+            (RandomHue, hue_factor),
+        )
+        self._steps = torch.nn.ModuleList(
+            cls(factor, value_range=value_range, seed=seed, dtype=self.dtype_policy)
+            for cls, factor in steps
+            if factor is not None
+        )
+
+    def _augment_images(self, images: torch.Tensor) -> torch.Tensor:
+        x = self._compute(images)
+        for step in self._steps:
+            x = step._augment_images(x)
+        return self._compute(x)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "value_range": self.value_range,
+            "brightness_factor": self.brightness_factor,
+            "contrast_factor": self.contrast_factor,
+            "saturation_factor": self.saturation_factor,
+            "hue_factor": self.hue_factor,
+            "seed": self.seed,
+        }

@@ -19,7 +19,11 @@ LAYERS = [
     lambda **kw: keras.layers.RandomGaussianBlur(0.8, 3, (0.3, 2.0), **kw),
     lambda **kw: keras.layers.RandomErasing(0.8, **kw),
 ]
-KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-4]  # Solarization casts at inference too, as in Keras 3
+JITTER = lambda **kw: keras.layers.RandomColorJitter(  # noqa: E731
+    brightness_factor=0.2, contrast_factor=0.3, saturation_factor=0.4, hue_factor=0.2, **kw
+)
+KEEPS_INPUT = LAYERS[:2] + LAYERS[3:-4] + [JITTER]
+LAYERS = LAYERS + [JITTER]  # Solarization casts at inference too, as in Keras 3
 
 
 @pytest.fixture
@@ -38,7 +42,7 @@ def test_inference_returns_input(make, images):
     assert isinstance(layer, torch.nn.Module)
 
 
-@pytest.mark.parametrize("make", [LAYERS[2], *LAYERS[-4:]])
+@pytest.mark.parametrize("make", [LAYERS[2], *LAYERS[-5:-1]])
 def test_inference_casts_only(make, images):
     layer = make()
     ints = images.to(torch.uint8)
@@ -225,3 +229,11 @@ def test_erasing_fills_one_rectangle_of_the_drawn_size():
     noise = keras.layers.RandomErasing((1.0, 1.0), (1.0, 1.0), value_range=(0, 1))
     filled = noise(images, training=True)
     assert filled.min() >= 0 and filled.max() <= 1 and not torch.equal(filled, images)
+
+
+def test_color_jitter_without_factors_only_casts():
+    layer = keras.layers.RandomColorJitter()
+    ints = torch.arange(12, dtype=torch.uint8).view(2, 2, 3)
+    out = layer(ints, training=True)
+    assert out.dtype == torch.float32 and torch.equal(out, ints.float())
+    assert layer(ints) is ints
