@@ -376,3 +376,48 @@ def test_color_jitter_matches(images, kwargs):
 ])
 def test_color_jitter_configs_load_both_ways(kwargs):
     test_configs_load_both_ways("RandomColorJitter", (), kwargs)
+
+
+def test_mix_up_arithmetic_matches_keras_for_given_draws(images):
+    import torch
+
+    weight = np.array([0.3, 0.9], "float32")
+    order = np.array([1, 0], "int64")
+    transformation = {"mix_weight": keras.ops.convert_to_tensor(weight),
+                      "permutation_order": keras.ops.convert_to_tensor(order)}
+    labels = np.array([[1.0, 0.0], [0.0, 1.0]], "float32")
+    theirs = keras.layers.MixUp()
+    ours = kerasish.layers.MixUp()
+    for x in (images, images.astype("uint8")):
+        expected = keras.ops.convert_to_numpy(theirs.transform_images(
+            keras.ops.convert_to_tensor(x), transformation, training=True))
+        received = ours._mix(torch.from_numpy(x), torch.from_numpy(weight),
+                             torch.from_numpy(order)).numpy()
+        np.testing.assert_allclose(received, expected, atol=1e-5, rtol=0)
+    expected = keras.ops.convert_to_numpy(theirs.transform_labels(
+        keras.ops.convert_to_tensor(labels), transformation, training=True))
+    ours_dict = kerasish.layers.MixUp(alpha=0.5, seed=2)(
+        {"images": images, "labels": labels}, training=True)
+    mixed = ours_dict["labels"].numpy()
+    np.testing.assert_allclose(mixed.sum(1), 1.0, atol=1e-6)  # convex label blends
+    np.testing.assert_allclose(expected, [[0.3, 0.7], [0.1, 0.9]], atol=1e-6)
+    received = ours._mix_labels(torch.from_numpy(labels), torch.from_numpy(weight),
+                                torch.from_numpy(order)).numpy()
+    np.testing.assert_allclose(received, expected, atol=1e-6, rtol=0)
+
+
+def test_mix_up_inference_dict_and_config_match_keras(images):
+    labels = np.eye(2, dtype="float32")
+    for x in (images, images.astype("uint8"), images.astype("float64"), images[0]):
+        _assert_same("MixUp", x, training=False, atol=0)
+    theirs, ours = _both("MixUp", alpha=0.4, seed=3)
+    expected = theirs({"images": images, "labels": labels}, training=False)
+    received = ours({"images": images, "labels": labels}, training=False)
+    assert set(received) == set(expected) == {"images", "labels"}
+    for key in expected:
+        np.testing.assert_array_equal(received[key].numpy(),
+                                      keras.ops.convert_to_numpy(expected[key]))
+    # A batch of one copy mixes with itself in both libraries.
+    _assert_same("MixUp", images[:1], training=True, atol=1e-4)
+    test_configs_load_both_ways("MixUp", (), {"alpha": 0.4, "seed": 3})
+    test_configs_load_both_ways("MixUp", (), {"data_format": "channels_first"})

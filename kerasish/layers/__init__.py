@@ -16,6 +16,7 @@ from kerasish.layers.categorical import CategoryEncoding, Discretization
 from kerasish.layers.color_augmentation import (
     AutoContrast,
     Equalization,
+    MixUp,
     RandomColorDegeneration,
     RandomColorJitter,
     RandomErasing,
@@ -282,6 +283,7 @@ __all__ = [
     "RandomGaussianBlur",
     "RandomErasing",
     "RandomColorJitter",
+    "MixUp",
     "AutoContrast",
     "Equalization",
     "RandomInvert",

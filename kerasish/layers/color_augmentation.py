@@ -1,6 +1,6 @@
 """Keras 3's colour augmentation layers: RandomGrayscale, RandomInvert, Solarization,
 RandomPosterization, AutoContrast, Equalization, RandomHue, RandomSaturation,
-RandomColorDegeneration, RandomSharpness, RandomGaussianBlur, RandomErasing, RandomColorJitter, and the geometric RandomShear.
+RandomColorDegeneration, RandomSharpness, RandomGaussianBlur, RandomErasing, RandomColorJitter, MixUp, and the geometric RandomShear.
 
 They share image_augmentation's conventions: identity at inference (after Keras' cast of
 floating inputs to the compute dtype), fresh per-image draws in training from a torch generator
@@ -759,3 +759,90 @@ class RandomColorJitter(_ColourLayer):
             "hue_factor": self.hue_factor,
             "seed": self.seed,
         }
+
+
+class MixUp(_ColourLayer):
+    """Blends each image (and, given ``{"images", "labels"}``, its label) with another image of
+    the batch: ``w x + (1 - w) x[perm]``, ``w ~ Beta(alpha, alpha)`` per image, as Keras 3.15.
+
+    Data is an image tensor or a dict with "images" and optional "labels" (the dict comes back
+    with both replaced, as Keras returns it). The Beta draws are made on the host (a ``(batch,)``
+    vector, seeded from the layer's generator when ``seed`` is given) and copied to the device
+    without a sync; the permutation is drawn on the device.
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.2,
+        data_format: Optional[str] = None,
+        seed: Optional[int] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.alpha = alpha
+
+    def call(self, inputs: Any, training: Optional[bool] = None) -> Any:
+        if not isinstance(inputs, dict):
+            return super().call(inputs, training=training)
+        unknown = sorted(set(inputs) - {"images", "labels"})
+        if unknown:
+            raise NotImplementedError(
+                f"MixUp: dict keys {unknown} (bounding boxes, segmentation masks) are not "
+                "implemented in kerasish; pass {'images': ..., 'labels': ...}."
+            )
+        images = self._cast(torch.as_tensor(inputs["images"]))
+        labels = inputs.get("labels")
+        if training is None:
+            training = self.training
+        if training:
+            weight, order = self._draw(images)
+            images = self._mix(images, weight, order)
+            if labels is not None:
+                labels = self._mix_labels(torch.as_tensor(labels, device=images.device),
+                                          weight, order, images.ndim == 4)
+        elif labels is not None:
+            labels = torch.as_tensor(labels)
+        inputs["images"] = images
+        if labels is not None:
+            inputs["labels"] = labels
+        return inputs
+
+    def _augment_images(self, images: torch.Tensor) -> torch.Tensor:
+        weight, order = self._draw(images)
+        return self._mix(images, weight, order)
+
+    def _draw(self, images: torch.Tensor) -> tuple:
+        batch = images.shape[0] if images.ndim == 4 else 1
+        device = images.device
+        generator = self._generator(device)
+        order = torch.randperm(batch, generator=generator, device=device)
+        beta = torch.distributions.Beta(torch.tensor(float(self.alpha)),
+                                        torch.tensor(float(self.alpha)))
+        if self.seed is None:
+            weight = beta.sample((batch,))
+        else:
+            host = self._generator(torch.device("cpu"))
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(int(torch.randint(2**62, (1,), generator=host)))
+                weight = beta.sample((batch,))
+        return weight.to(device, non_blocking=True), order
+
+    def _mix(self, images: torch.Tensor, weight: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+        """Keras' arithmetic for given draws (``weight``: ``(batch,)``, ``order``: a permutation)."""
+        x = self._compute(images)
+        if x.ndim == 3:
+            return weight.to(x.dtype) * x + (1.0 - weight.to(x.dtype)) * x
+        w = weight.to(x.dtype).view(-1, 1, 1, 1)
+        return w * x + (1.0 - w) * x[order]
+
+    @staticmethod
+    def _mix_labels(
+        labels: torch.Tensor, weight: torch.Tensor, order: torch.Tensor, batched: bool = True
+    ) -> torch.Tensor:
+        if not batched:  # Keras mixes a single image's label with itself
+            return MixUp._mix_labels(labels.unsqueeze(0), weight, order).squeeze(0)
+        w = weight.view(-1, 1)
+        return w * labels + (1.0 - w) * labels[order]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "alpha": self.alpha, "seed": self.seed}

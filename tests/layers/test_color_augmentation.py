@@ -237,3 +237,25 @@ def test_color_jitter_without_factors_only_casts():
     out = layer(ints, training=True)
     assert out.dtype == torch.float32 and torch.equal(out, ints.float())
     assert layer(ints) is ints
+
+
+def test_mix_up_draws_seeds_and_dicts():
+    images = torch.rand(8, 4, 4, 3, generator=torch.Generator().manual_seed(2))
+    labels = torch.eye(8)
+    a, b = keras.layers.MixUp(seed=5), keras.layers.MixUp(seed=5)
+    first = a({"images": images, "labels": labels}, training=True)
+    second = b({"images": images, "labels": labels}, training=True)
+    assert torch.equal(first["images"], second["images"])
+    assert torch.equal(first["labels"], second["labels"])
+    again = a(images, training=True)
+    assert not torch.equal(again, first["images"])
+    torch.testing.assert_close(first["labels"].sum(1), torch.ones(8))
+    # Each mixed image is w x_i + (1 - w) x_j with the same (w, j) as its label.
+    for i in range(8):
+        row = first["labels"][i]
+        j = int(torch.argmax(row * (1 - labels[i])) if row[i] < 1 else i)
+        w = row[i] if j != i else torch.tensor(1.0)
+        torch.testing.assert_close(first["images"][i], w * images[i] + (1 - w) * images[j])
+    assert keras.layers.MixUp()(images) is images
+    with pytest.raises(NotImplementedError, match="bounding_boxes"):
+        keras.layers.MixUp()({"images": images, "bounding_boxes": {}}, training=True)
