@@ -5,6 +5,7 @@ KerasTensors it becomes a node of the functional graph (an op layer, see ``op_la
 same code works in custom layers, ``Lambda`` layers and functional model definitions.
 """
 
+from kerasish.ops import image  # noqa: F401  (keras.ops.image)
 from kerasish.ops import tf_symbols as _tf_symbols  # noqa: F401  (registers tf.keras' symbols)
 from kerasish.ops.adaptive_pooling import adaptive_average_pool, adaptive_max_pool
 from kerasish.ops.core import (
