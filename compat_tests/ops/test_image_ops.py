@@ -31,6 +31,7 @@ HSV = np.stack([RNG.random((2, 6, 5)) * 1.4 - 0.2, RNG.random((2, 6, 5)), RNG.ra
                -1).astype("float32")
 SHEAR = np.array([[1.1, 0.2, -1.0, -0.1, 0.9, 0.5, 0.0, 0.0],
                   [0.8, -0.3, 2.0, 0.25, 1.2, -1.5, 0.0, 0.0]], "float32")
+VOL = RNG.random((2, 4, 5, 6, 2)).astype("float32")
 VOLUME = RNG.standard_normal((4, 5, 3)).astype("float32")
 COORDS = np.stack([RNG.uniform(-1.5, 4.5, (6, 2)), RNG.uniform(-1.5, 5.5, (6, 2)),
                    RNG.uniform(-1.0, 3.5, (6, 2))]).astype("float32")
@@ -65,6 +66,17 @@ CASES = (
        for coords in (COORDS, INT_COORDS)
        for order in (0, 1)
        for mode in ("constant", "nearest", "wrap", "mirror", "reflect")]
+    + [("extract_patches", (x, size), kw)
+       for x in (IMG, ONE, D64)
+       for size in (2, (3, 2))
+       for kw in ({}, {"strides": 1}, {"strides": (2, 1), "padding": "same"}, {"dilation_rate": 2, "strides": 1})]
+    + [("extract_patches", (CF, (2, 2)), {**CF_KW, "padding": "same", "strides": 2})]
+    + [(name, (VOL, size), kw)
+       for name in ("extract_patches", "extract_patches_3d")
+       for size in ((2, 2, 2), (1, 3, 2))
+       for kw in ({}, {"strides": 1, "padding": "same"})]
+    + [("extract_patches_3d", (VOL[0], 2), {"strides": (1, 2, 1)}),
+       ("extract_patches_3d", (np.ascontiguousarray(VOL.transpose(0, 4, 1, 2, 3)), 2), CF_KW)]
     + [
         ("pad_images", (IMG,), {"top_padding": 1, "left_padding": 2, "bottom_padding": 0, "right_padding": 3}),
         ("pad_images", (ONE,), {"top_padding": 2, "target_height": 9, "left_padding": 0, "target_width": 6}),

@@ -355,3 +355,76 @@ def crop_images(
                   left_cropping=left_cropping, target_width=target_width)
     cropped = images.narrow(first, top_cropping, target_height)
     return cropped.narrow(first + 1, left_cropping, target_width)
+
+
+def _patches(images: torch.Tensor, size: tuple, strides: Any, dilation_rate: Any, padding: str,
+             data_format: Optional[str]) -> torch.Tensor:
+    """Keras' patch extraction: a convolution with an identity kernel, so each output channel
+    is one (spatial offset, channel) pair in Keras' order and ``padding="same"`` pads as its
+    convolutions do."""
+    from kerasish.ops.nn_extra import conv
+
+    rank = len(size)
+    channels = images.shape[-1 if _channel_axis(data_format) == -1 else -(rank + 1)]
+    depth = channels * functools.reduce(operator.mul, size)
+    kernel = torch.eye(depth, dtype=images.dtype, device=images.device).reshape(*size, channels, depth)
+    unbatched = images.ndim == rank + 1
+    x = images.unsqueeze(0) if unbatched else images
+    out = conv(x, kernel, strides=strides or size, padding=padding, data_format=data_format,
+               dilation_rate=dilation_rate)
+    return out.squeeze(0) if unbatched else out
+
+
+@keras_op(namespace=_NAMESPACE)
+def extract_patches(
+    images: Any,
+    size: Any,
+    strides: Any = None,
+    dilation_rate: Any = 1,
+    padding: str = "valid",
+    data_format: Optional[str] = None,
+) -> torch.Tensor:
+    """2D patches of ``(height, width)`` or 3D patches of ``(depth, height, width)`` flattened
+    into the channel axis."""
+    if isinstance(size, int):
+        size = (size, size)
+    elif not isinstance(size, (tuple, list)):
+        raise TypeError(
+            "Invalid `size` argument. Expected an int or a tuple. "
+            f"Received: size={size} of type {type(size).__name__}"
+        )
+    elif len(size) not in (2, 3):
+        raise ValueError(
+            "Invalid `size` argument. Expected a tuple of length 2 or 3. "
+            f"Received: size={size} with length {len(size)}"
+        )
+    if len(size) == 3:
+        return extract_patches_3d.eager(images, size, strides, dilation_rate, padding, data_format)
+    return _patches(to_tensor(images), tuple(size), strides, dilation_rate, padding, data_format)
+
+
+@keras_op(namespace=_NAMESPACE)
+def extract_patches_3d(
+    volumes: Any,
+    size: Any,
+    strides: Any = None,
+    dilation_rate: Any = 1,
+    padding: str = "valid",
+    data_format: Optional[str] = None,
+) -> torch.Tensor:
+    size = (size,) * 3 if isinstance(size, int) else tuple(size)
+    if len(size) != 3:
+        raise TypeError(
+            f"Invalid `size` argument. Expected an int or a tuple of length 3. Received: size={size}"
+        )
+    strides = size if strides is None else strides
+    strides = (strides,) * 3 if isinstance(strides, int) else tuple(strides)
+    if len(strides) != 3:
+        raise ValueError(f"Invalid `strides` argument. Got: {strides}")
+    volumes = to_tensor(volumes)
+    if volumes.ndim not in (4, 5):
+        raise ValueError(
+            "Invalid volumes rank: expected rank 4 (single volume) or rank 5 (batch of "
+            f"volumes). Received input with shape: volumes.shape={tuple(volumes.shape)}"
+        )
+    return _patches(volumes, size, strides, dilation_rate, padding, data_format)

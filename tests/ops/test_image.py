@@ -84,3 +84,14 @@ def test_map_coordinates_identity_and_order_limit():
 def test_hsv_round_trip():
     x = torch.rand(2, 3, 4, 3)
     torch.testing.assert_close(image.hsv_to_rgb(image.rgb_to_hsv(x)), x, atol=1e-5, rtol=1e-5)
+
+
+def test_extract_patches_orders_offsets_then_channels():
+    x = torch.arange(16.0).reshape(1, 4, 4, 1).expand(1, 4, 4, 2) * torch.tensor([1.0, -1.0])
+    out = image.extract_patches(x, 2)
+    assert out.shape == (1, 2, 2, 8)
+    torch.testing.assert_close(out[0, 0, 0], torch.tensor([0.0, -0.0, 1, -1, 4, -4, 5, -5]))
+    with pytest.raises(ValueError, match="length 2 or 3"):
+        image.extract_patches(x, (1, 2, 3, 4))
+    with pytest.raises(TypeError, match="Expected an int or a tuple"):
+        image.extract_patches(x, "2")
