@@ -317,6 +317,20 @@ from kerasish.ops.numpy_extra import (
     vsplit,
     vstack,
 )
+from kerasish.ops.numpy_more import (
+    bartlett,
+    blackman,
+    corrcoef,
+    correlate,
+    hamming,
+    hanning,
+    kaiser,
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    saturate_cast,
+)
 
 __all__ = [
     "abs",
@@ -616,4 +630,17 @@ __all__ = [
     "while_loop",
     "zeros",
     "zeros_like",
+    "bartlett",
+    "blackman",
+    "corrcoef",
+    "correlate",
+    "hamming",
+    "hanning",
+    "image",
+    "kaiser",
+    "nanargmax",
+    "nanargmin",
+    "nancumprod",
+    "nancumsum",
+    "saturate_cast",
 ]

@@ -1,0 +1,87 @@
+"""The leftover ``keras.ops`` (numpy_more) side by side with Keras 3 on its torch backend:
+same inputs, same values, same dtypes."""
+
+import numpy as np
+import pytest
+import torch
+
+import kerasish
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sessions():
+    """conftest's fixture without Keras' per-test ``gc.collect()``."""
+    import keras
+
+    keras.backend.clear_session(free_memory=False)
+    kerasish.backend.clear_session()
+    yield
+
+
+RNG = np.random.default_rng(23)
+F = RNG.standard_normal((3, 5)).astype("float32")
+G = RNG.standard_normal((3, 4)).astype("float32")
+D = F.astype("float64")
+H = F.astype("float16")
+I = RNG.integers(-5, 6, (3, 5)).astype("int32")  # noqa: E741
+L = I.astype("int64")
+B = RNG.random((3, 5)) > 0.5
+NANS = np.where(RNG.random((3, 5)) > 0.6, np.nan, F).astype("float32")
+NANS[1] = np.nan
+INFS = np.array([[1.0, np.nan, np.inf, 2.0], [-np.inf, 0.5, np.nan, 3.0]], "float32")
+VEC = RNG.standard_normal((7,)).astype("float32")
+SHORT = RNG.standard_normal((3,)).astype("float32")
+WIDE = np.array([-1e10, -3.5, 0.4, 200.7, 300.0, 3e9, np.inf, -np.inf], "float32")
+WIDE_INT = np.array([-70000, -200, -1, 0, 127, 128, 255, 256, 70000], "int32")
+
+CASES = (
+    [(name, (n,), {}) for name in ("bartlett", "blackman", "hamming", "hanning")
+     for n in (1, 2, 7, 10)]
+    + [("kaiser", (n, beta), {}) for n in (1, 6, 9) for beta in (0.0, 5.0, 14.0)]
+    + [(name, (x,), kw) for name in ("nanargmax", "nanargmin") for x in (NANS, F, I, H, D, B)
+       for kw in ({}, {"axis": 1}, {"axis": 0, "keepdims": True}, {"axis": -1, "keepdims": True})]
+    + [(name, (x,), kw) for name in ("nancumsum", "nancumprod") for x in (NANS, INFS, I, B, H, D, L)
+       for kw in ({}, {"axis": 1}, {"axis": 0, "dtype": "float64"})]
+    + [("corrcoef", (x,), {}) for x in (F, I, B, D, L, H, F[0])]
+    + [("correlate", (a, b), {"mode": mode})
+       for a, b in ((VEC, SHORT), (SHORT, VEC), (VEC, VEC), (VEC.astype("int32"), SHORT),
+                    (I[0], I[1]), (L[0], I[1]), (H[0], H[1]), (D[0], F[1]))
+       for mode in ("valid", "same", "full")]
+    + [("saturate_cast", (x, dtype), {})
+       for x in (WIDE, WIDE.astype("float64")[:5])
+       for dtype in ("uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "bool")]
+    + [("saturate_cast", (x, dtype), {})
+       for x in (WIDE_INT, WIDE_INT.astype("int64"), WIDE_INT.astype("int16"), B)
+       for dtype in ("uint8", "int8", "int16", "int32", "bool")]
+    + [("saturate_cast", (B, dtype), {}) for dtype in ("float16", "float32")]
+)
+
+
+def _describe(value):
+    return f"{value.dtype}{list(value.shape)}" if isinstance(value, np.ndarray) else repr(value)
+
+
+def _ids(case):
+    name, args, kwargs = case
+    return f"{name}({','.join(_describe(a) for a in args)})-" + ",".join(f"{k}={v}" for k, v in kwargs.items())
+
+
+def _numpy(value):
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu()
+        return value.float().numpy() if value.dtype == torch.bfloat16 else value.numpy()
+    return np.asarray(value)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
+def test_op_matches_keras(case):
+    import keras
+
+    name, args, kwargs = case
+    theirs = getattr(keras.ops, name)(*args, **kwargs)
+    ours = getattr(kerasish.ops, name)(*args, **kwargs)
+    assert ours.dtype == theirs.dtype, f"{name}: dtype {ours.dtype} != Keras' {theirs.dtype}"
+    received, expected = _numpy(ours), _numpy(theirs)
+    assert received.shape == expected.shape, f"{name}: shape {received.shape} != Keras' {expected.shape}"
+    tolerance = 1e-3 if ours.dtype in (torch.float16, torch.bfloat16) else 1e-5
+    np.testing.assert_allclose(received, expected, atol=tolerance, rtol=tolerance)

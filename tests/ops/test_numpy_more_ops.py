@@ -1,0 +1,53 @@
+"""kerasish.ops.numpy_more logic that needs no real Keras."""
+
+import math
+
+import pytest
+import torch
+
+from kerasish import ops
+
+
+def test_saturate_cast_clips_to_the_target_range():
+    x = torch.tensor([-1.0, 0.4, 254.6, 256.0, math.inf, -math.inf])
+    torch.testing.assert_close(ops.saturate_cast(x, "uint8"), torch.tensor([0, 0, 254, 255, 255, 0], dtype=torch.uint8))
+    big = ops.saturate_cast(torch.tensor([1e6, -1e6]), "int16")
+    assert big.tolist() == [32767, -32768] and big.dtype == torch.int16
+
+
+def test_saturate_cast_integers_to_floats_keep_their_values():
+    # Keras 3 clips these to a wrapped bound (its int32 limit overflows); kerasish keeps values.
+    x = torch.tensor([-70000, 5, 70000], dtype=torch.int32)
+    assert ops.saturate_cast(x, "float32").tolist() == [-70000.0, 5.0, 70000.0]
+    assert ops.saturate_cast(x, "float16").tolist() == [-65504.0, 5.0, 65504.0]
+
+
+def test_nanargmax_and_nanargmin_skip_nans_and_mark_all_nan_slices():
+    x = torch.tensor([[math.nan, 2.0, 1.0], [math.nan, math.nan, math.nan]])
+    assert ops.nanargmax(x, axis=1).tolist() == [1, -1]
+    assert ops.nanargmin(x, axis=1).tolist() == [2, -1]
+    assert ops.nanargmax(x).tolist() == 1
+    assert ops.nanargmax(x, keepdims=True).shape == (1, 1)
+
+
+def test_nancumsum_counts_nans_as_zero_and_narrows_64_bit_types():
+    out = ops.nancumsum(torch.tensor([1.0, math.nan, 2.0], dtype=torch.float64))
+    assert out.dtype == torch.float32 and out.tolist() == [1.0, 1.0, 3.0]
+    assert ops.nancumprod(torch.tensor([2.0, math.nan, 3.0])).tolist() == [2.0, 2.0, 6.0]
+    assert ops.nancumsum(torch.tensor([True, True])).dtype == torch.int32
+
+
+def test_windows_and_their_errors():
+    torch.testing.assert_close(ops.bartlett(5), torch.tensor([0.0, 0.5, 1.0, 0.5, 0.0]))
+    assert ops.hanning(torch.tensor(4)).shape == (4,)
+    with pytest.raises(TypeError, match="integer window length"):
+        ops.hamming(2.5)
+
+
+def test_correlate_modes_and_bad_mode():
+    a, v = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.0, 1.0, 0.5])
+    assert ops.correlate(a, v).tolist() == 3.5  # squeezed, as Keras' torch backend does
+    assert ops.correlate(a, v, mode="full").tolist() == [0.5, 2.0, 3.5, 3.0, 0.0]
+    assert ops.correlate(a, v, mode="same").tolist() == [2.0, 3.5, 3.0]
+    with pytest.raises(ValueError, match="mode=.bad."):
+        ops.correlate(a, v, mode="bad")
