@@ -42,6 +42,11 @@ CASES = (
        for kw in ({}, {"axis": 1}, {"axis": 0, "keepdims": True}, {"axis": -1, "keepdims": True})]
     + [(name, (x,), kw) for name in ("nancumsum", "nancumprod") for x in (NANS, INFS, I, B, H, D, L)
        for kw in ({}, {"axis": 1}, {"axis": 0, "dtype": "float64"})]
+    + [(name, (x, q), kw) for name, q in (("nanquantile", 0.3), ("nanquantile", [0.1, 0.9]), ("nanpercentile", 40))
+       for x in (NANS, F, I, H, D, L, B)
+       for kw in ({}, {"axis": 1}, {"axis": (0, 1), "keepdims": True}, {"axis": 0, "keepdims": True, "method": "nearest"},
+                  {"keepdims": True, "method": "midpoint"})]
+    + [("nanmedian", (x,), kw) for x in (NANS, I, H, L) for kw in ({}, {"axis": 1, "keepdims": True}, {"axis": ()})]
     + [("corrcoef", (x,), {}) for x in (F, I, B, D, L, H, F[0])]
     + [("correlate", (a, b), {"mode": mode})
        for a, b in ((VEC, SHORT), (SHORT, VEC), (VEC, VEC), (VEC.astype("int32"), SHORT),

@@ -329,6 +329,9 @@ from kerasish.ops.numpy_more import (
     nanargmin,
     nancumprod,
     nancumsum,
+    nanmedian,
+    nanpercentile,
+    nanquantile,
     saturate_cast,
 )
 
@@ -643,4 +646,7 @@ __all__ = [
     "nancumprod",
     "nancumsum",
     "saturate_cast",
+    "nanmedian",
+    "nanpercentile",
+    "nanquantile",
 ]

@@ -180,3 +180,43 @@ def saturate_cast(x: Any, dtype: Any) -> torch.Tensor:
     if x.dtype == torch.bool:
         x = x.to(torch.int32)
     return x.clamp(low.item(), high.item()).to(target)
+
+
+def _nan_quantile(x: Any, q: Any, axis: Any, method: str, keepdims: bool) -> torch.Tensor:
+    x = to_tensor(x)
+    compute = _keras_promote(x.dtype, torch.float32)
+    result_dtype = _keras_promote(x.dtype, weak_float=True)
+    x = x.to(compute)
+    q = to_tensor(q, device=x.device).to(compute)
+    if axis is None:
+        out = torch.nanquantile(x.reshape(-1), q, dim=-1, interpolation=method)
+        if keepdims:
+            out = out.reshape(tuple(out.shape) + (1,) * x.ndim)
+        return out.to(result_dtype)
+    axes = sorted(a % x.ndim for a in ((axis,) if isinstance(axis, int) else axis))
+    kept = [d for d in range(x.ndim) if d not in axes]
+    moved = x.permute(*kept, *axes).reshape([x.shape[d] for d in kept] + [-1])
+    out = torch.nanquantile(moved, q, dim=-1, interpolation=method)
+    if keepdims:
+        for a in axes:
+            out = out.unsqueeze(a + 1 if q.ndim > 0 else a)
+    return out.to(result_dtype)
+
+
+@keras_op
+def nanquantile(x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False) -> torch.Tensor:
+    """``quantile`` over the non-NaN values (NaN where a slice is all NaN)."""
+    return _nan_quantile(x, q, axis, method, keepdims)
+
+
+@keras_op
+def nanpercentile(x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False) -> torch.Tensor:
+    q = to_tensor(q, dtype=backend.floatx()) / 100.0
+    return _nan_quantile(x, q, axis, method, keepdims)
+
+
+@keras_op
+def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
+    if axis == () or axis == []:
+        return to_tensor(x)
+    return _nan_quantile(x, 0.5, axis, "linear", keepdims)

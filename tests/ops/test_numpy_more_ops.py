@@ -51,3 +51,12 @@ def test_correlate_modes_and_bad_mode():
     assert ops.correlate(a, v, mode="same").tolist() == [2.0, 3.5, 3.0]
     with pytest.raises(ValueError, match="mode=.bad."):
         ops.correlate(a, v, mode="bad")
+
+
+def test_nanquantile_skips_nans_and_keeps_dims_after_the_q_axis():
+    x = torch.tensor([[1.0, math.nan, 3.0], [math.nan, math.nan, math.nan]])
+    out = ops.nanmedian(x, axis=1)
+    assert out[0] == 2.0 and torch.isnan(out[1])
+    assert ops.nanquantile(x, [0.0, 1.0], axis=1, keepdims=True).shape == (2, 2, 1)
+    assert ops.nanpercentile(x, 100, axis=1)[0] == 3.0
+    assert ops.nanmedian(torch.tensor([1, 4], dtype=torch.int64)).dtype == torch.float32
