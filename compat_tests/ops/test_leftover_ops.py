@@ -29,6 +29,7 @@ B = RNG.random((3, 5)) > 0.5
 NANS = np.where(RNG.random((3, 5)) > 0.6, np.nan, F).astype("float32")
 NANS[1] = np.nan
 INFS = np.array([[1.0, np.nan, np.inf, 2.0], [-np.inf, 0.5, np.nan, 3.0]], "float32")
+BLOCKS = RNG.standard_normal((2, 36, 6, 36)).astype("float32")
 VEC = RNG.standard_normal((7,)).astype("float32")
 SHORT = RNG.standard_normal((3,)).astype("float32")
 WIDE = np.array([-1e10, -3.5, 0.4, 200.7, 300.0, 3e9, np.inf, -np.inf], "float32")
@@ -47,6 +48,10 @@ CASES = (
        for kw in ({}, {"axis": 1}, {"axis": (0, 1), "keepdims": True}, {"axis": 0, "keepdims": True, "method": "nearest"},
                   {"keepdims": True, "method": "midpoint"})]
     + [("nanmedian", (x,), kw) for x in (NANS, I, H, L) for kw in ({}, {"axis": 1, "keepdims": True}, {"axis": ()})]
+    + [(name, (x, 2), kw) for name in ("depth_to_space", "space_to_depth")
+       for x in (BLOCKS, BLOCKS.astype("int32"))
+       for kw in ({}, {"data_format": "channels_first"})]
+    + [("depth_to_space", (BLOCKS, 3), {})]
     + [("corrcoef", (x,), {}) for x in (F, I, B, D, L, H, F[0])]
     + [("correlate", (a, b), {"mode": mode})
        for a, b in ((VEC, SHORT), (SHORT, VEC), (VEC, VEC), (VEC.astype("int32"), SHORT),

@@ -91,6 +91,7 @@ from kerasish.ops.nn import (
     sparse_categorical_crossentropy,
     swish,
 )
+from kerasish.ops.nn_blocks import depth_to_space, space_to_depth
 from kerasish.ops.nn_extra import (
     average_pool,
     batch_normalization,
@@ -649,4 +650,6 @@ __all__ = [
     "nanmedian",
     "nanpercentile",
     "nanquantile",
+    "depth_to_space",
+    "space_to_depth",
 ]

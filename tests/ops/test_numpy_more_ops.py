@@ -60,3 +60,14 @@ def test_nanquantile_skips_nans_and_keeps_dims_after_the_q_axis():
     assert ops.nanquantile(x, [0.0, 1.0], axis=1, keepdims=True).shape == (2, 2, 1)
     assert ops.nanpercentile(x, 100, axis=1)[0] == 3.0
     assert ops.nanmedian(torch.tensor([1, 4], dtype=torch.int64)).dtype == torch.float32
+
+
+def test_space_to_depth_inverts_depth_to_space_in_both_formats():
+    x = torch.randn(2, 4, 6, 8)
+    for data_format in ("channels_last", "channels_first"):
+        y = ops.space_to_depth(x, 2, data_format=data_format)
+        torch.testing.assert_close(ops.depth_to_space(y, 2, data_format=data_format), x)
+    with pytest.raises(ValueError, match="block_size=1"):
+        ops.depth_to_space(x, 1)
+    with pytest.raises(ValueError, match=r"x.shape=\(4, 6, 8\)"):
+        ops.space_to_depth(x[0], 2)
