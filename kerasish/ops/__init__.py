@@ -51,6 +51,7 @@ from kerasish.ops.math import (
     erfinv,
     fft,
     fft2,
+    ifft2,
     in_top_k,
     irfft,
     logsumexp,
@@ -334,6 +335,7 @@ from kerasish.ops.numpy_more import (
     nanpercentile,
     nanquantile,
     saturate_cast,
+    view,
 )
 
 __all__ = [
@@ -652,4 +654,6 @@ __all__ = [
     "nanquantile",
     "depth_to_space",
     "space_to_depth",
+    "ifft2",
+    "view",
 ]

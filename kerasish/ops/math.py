@@ -135,6 +135,12 @@ def fft2(x: Any) -> tuple:
 
 
 @keras_op
+def ifft2(x: Any) -> tuple:
+    out = torch.fft.ifft2(_complex(x, "ifft2"))
+    return out.real, out.imag
+
+
+@keras_op
 def rfft(x: Any, fft_length: Optional[int] = None) -> tuple:
     out = torch.fft.rfft(to_tensor(x), n=fft_length, dim=-1, norm="backward")
     return out.real, out.imag

@@ -220,3 +220,12 @@ def nanmedian(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:
     if axis == () or axis == []:
         return to_tensor(x)
     return _nan_quantile(x, 0.5, axis, "linear", keepdims)
+
+
+@keras_op
+def view(x: Any, dtype: Any = None) -> torch.Tensor:
+    """The same memory read as ``dtype`` (the last axis rescales with the item size)."""
+    x = to_tensor(x)
+    if dtype is None:
+        return x.view(x.shape)
+    return x.view(backend.torch_dtype(dtype))

@@ -71,3 +71,14 @@ def test_space_to_depth_inverts_depth_to_space_in_both_formats():
         ops.depth_to_space(x, 1)
     with pytest.raises(ValueError, match=r"x.shape=\(4, 6, 8\)"):
         ops.space_to_depth(x[0], 2)
+
+
+def test_view_shares_memory_and_ifft2_inverts_fft2():
+    x = torch.tensor([1.0, 2.0])
+    bits = ops.view(x, "int32")
+    assert bits.dtype == torch.int32 and bits.data_ptr() == x.data_ptr()
+    assert ops.view(x, "uint8").shape == (8,)
+    real, imag = torch.randn(3, 4), torch.randn(3, 4)
+    back = ops.ifft2(ops.fft2((real, imag)))
+    torch.testing.assert_close(back[0], real, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(back[1], imag, atol=1e-5, rtol=1e-5)
