@@ -77,6 +77,12 @@ CASES = (
        for kw in ({}, {"strides": 1, "padding": "same"})]
     + [("extract_patches_3d", (VOL[0], 2), {"strides": (1, 2, 1)}),
        ("extract_patches_3d", (np.ascontiguousarray(VOL.transpose(0, 4, 1, 2, 3)), 2), CF_KW)]
+    + [("gaussian_blur", (x,), {"kernel_size": k, "sigma": sigma, "data_format": "channels_last"})
+       for x in (IMG, ONE, D64)
+       for k, sigma in (((3, 3), (1.0, 1.0)), ((5, 5), (0.8, 2.0)), ((3, 5), (1.0, 1.5)), ((4, 4), (1.2, 1.2)))]
+    + [("gaussian_blur", (CF,), CF_KW)]
+    + [("sobel_edges", (x,), {"data_format": "channels_last"}) for x in (IMG, D64)]
+    + [("sobel_edges", (CF,), CF_KW)]
     + [
         ("pad_images", (IMG,), {"top_padding": 1, "left_padding": 2, "bottom_padding": 0, "right_padding": 3}),
         ("pad_images", (ONE,), {"top_padding": 2, "target_height": 9, "left_padding": 0, "target_width": 6}),

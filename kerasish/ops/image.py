@@ -428,3 +428,66 @@ def extract_patches_3d(
             f"volumes). Received input with shape: volumes.shape={tuple(volumes.shape)}"
         )
     return _patches(volumes, size, strides, dilation_rate, padding, data_format)
+
+
+def _gaussian_kernel(size: tuple, sigma: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    def one_d(length: int, s: torch.Tensor) -> torch.Tensor:
+        x = torch.arange(length, dtype=dtype, device=s.device) - (length - 1) / 2
+        k = torch.exp(-0.5 * (x / s) ** 2)
+        return k / k.sum()
+
+    # Keras' order: the outer product of the second size's kernel with the first's, read back
+    # as (size[0], size[1]) (the same for the square kernels one normally uses).
+    return torch.outer(one_d(size[1], sigma[1]), one_d(size[0], sigma[0])).reshape(size)
+
+
+@keras_op(namespace=_NAMESPACE)
+def gaussian_blur(
+    images: Any,
+    kernel_size: Sequence[int] = (3, 3),
+    sigma: Any = (1.0, 1.0),
+    data_format: Optional[str] = None,
+) -> torch.Tensor:
+    """A depthwise Gaussian convolution padded by ``kernel_size[0] // 2`` on both axes, as
+    Keras' torch backend pads. ``data_format=None`` means the configured image data format
+    (Keras 3.15's torch backend treats ``None`` as channels_first here)."""
+    data_format = backend.standardize_data_format(data_format)
+    images = to_tensor(images)
+    _check_rank(images)
+    size = (int(kernel_size[0]), int(kernel_size[1]))
+    sigma = to_tensor(sigma)
+    x = images.unsqueeze(0) if images.ndim == 3 else images
+    if data_format == "channels_last":
+        x = x.permute(0, 3, 1, 2)
+    channels = x.shape[1]
+    kernel = _gaussian_kernel(size, sigma.to(x.device), images.dtype)
+    kernel = kernel.view(1, 1, *size).expand(channels, 1, *size)
+    out = F.conv2d(x, kernel, stride=1, padding=size[0] // 2, groups=channels)
+    if data_format == "channels_last":
+        out = out.permute(0, 2, 3, 1)
+    return out.squeeze(0) if images.ndim == 3 else out
+
+
+_SOBEL_Y = ((-1, -2, -1), (0, 0, 0), (1, 2, 1))
+_SOBEL_X = ((-1, 0, 1), (-2, 0, 2), (-1, 0, 1))
+
+
+@keras_op(namespace=_NAMESPACE)
+def sobel_edges(images: Any, data_format: Optional[str] = None) -> torch.Tensor:
+    """Vertical and horizontal Sobel responses stacked on a new last axis: ``(batch, h, w,
+    channels, 2)`` (channels_last) or ``(batch, channels, h, w, 2)``, zero padded."""
+    data_format = backend.standardize_data_format(data_format)
+    images = to_tensor(images)
+    if images.ndim != 4:
+        raise ValueError(
+            "sobel_edges expects a batch of images (rank 4). Received input with shape: "
+            f"images.shape={tuple(images.shape)}"
+        )
+    x = images.permute(0, 3, 1, 2) if data_format == "channels_last" else images
+    channels = x.shape[1]
+    kernel = torch.tensor((_SOBEL_Y, _SOBEL_X), dtype=images.dtype, device=images.device)
+    # One grouped conv gives (y, x) per channel, interleaved as channel-major pairs.
+    kernel = kernel.unsqueeze(1).repeat(channels, 1, 1, 1)
+    edges = F.conv2d(x, kernel, padding=1, groups=channels)
+    edges = edges.unflatten(1, (channels, 2)).movedim(2, -1)
+    return edges.permute(0, 2, 3, 1, 4) if data_format == "channels_last" else edges

@@ -95,3 +95,15 @@ def test_extract_patches_orders_offsets_then_channels():
         image.extract_patches(x, (1, 2, 3, 4))
     with pytest.raises(TypeError, match="Expected an int or a tuple"):
         image.extract_patches(x, "2")
+
+
+def test_gaussian_blur_keeps_a_constant_interior_and_sobel_sees_a_ramp():
+    flat = torch.full((1, 7, 7, 2), 3.0)
+    blurred = image.gaussian_blur(flat, (5, 5), (1.0, 2.0), data_format="channels_last")
+    torch.testing.assert_close(blurred[0, 2:-2, 2:-2], flat[0, 2:-2, 2:-2])
+    ramp = torch.arange(5.0).repeat(5, 1).reshape(1, 1, 5, 5)  # grows along the width
+    edges = image.sobel_edges(ramp, data_format="channels_first")
+    assert edges.shape == (1, 1, 5, 5, 2)
+    assert edges[0, 0, 2, 2].tolist() == [0.0, 8.0]  # (vertical, horizontal) responses
+    with pytest.raises(ValueError, match="rank 4"):
+        image.sobel_edges(ramp[0])
