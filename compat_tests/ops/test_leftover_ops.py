@@ -30,6 +30,8 @@ NANS = np.where(RNG.random((3, 5)) > 0.6, np.nan, F).astype("float32")
 NANS[1] = np.nan
 INFS = np.array([[1.0, np.nan, np.inf, 2.0], [-np.inf, 0.5, np.nan, 3.0]], "float32")
 BLOCKS = RNG.standard_normal((2, 36, 6, 36)).astype("float32")
+PAIRS = RNG.standard_normal((3, 4, 2)).astype("float32") * 3
+COMPLEX = (PAIRS[..., 0] + 1j * PAIRS[..., 1]).astype("complex64")
 VEC = RNG.standard_normal((7,)).astype("float32")
 SHORT = RNG.standard_normal((3,)).astype("float32")
 WIDE = np.array([-1e10, -3.5, 0.4, 200.7, 300.0, 3e9, np.inf, -np.inf], "float32")
@@ -55,6 +57,9 @@ CASES = (
     + [("view", (x, dtype), {}) for x, dtype in ((F, "int32"), (I, "float32"), (F, "int8"), (I, "uint8"),
                                                  (H, "int16"), (D, "float32"), (L, "int32"), (B, "uint8"))]
     + [("ifft2", ((F, G[:, :1] * np.ones_like(F)),), {}), ("ifft2", ((D, D[::-1].copy()),), {})]
+    + [("view_as_complex", (x,), {}) for x in (PAIRS, PAIRS.astype("float64"), PAIRS.astype("int32"))]
+    + [("view_as_real", (x,), {}) for x in (COMPLEX, COMPLEX.astype("complex128"))]
+    + [("polar", (a, b), {}) for a, b in ((np.abs(F), G[:, :1] * np.ones_like(F)), (np.abs(D), D), (np.abs(H), H))]
     + [("corrcoef", (x,), {}) for x in (F, I, B, D, L, H, F[0])]
     + [("correlate", (a, b), {"mode": mode})
        for a, b in ((VEC, SHORT), (SHORT, VEC), (VEC, VEC), (VEC.astype("int32"), SHORT),
@@ -82,6 +87,8 @@ def _ids(case):
 def _numpy(value):
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu()
+        if value.dtype == torch.complex32:  # numpy has no complex32
+            return value.to(torch.complex64).numpy()
         return value.float().numpy() if value.dtype == torch.bfloat16 else value.numpy()
     return np.asarray(value)
 
@@ -102,5 +109,5 @@ def test_op_matches_keras(case):
     assert ours.dtype == theirs.dtype, f"{name}: dtype {ours.dtype} != Keras' {theirs.dtype}"
     received, expected = _numpy(ours), _numpy(theirs)
     assert received.shape == expected.shape, f"{name}: shape {received.shape} != Keras' {expected.shape}"
-    tolerance = 1e-3 if ours.dtype in (torch.float16, torch.bfloat16) else 1e-5
+    tolerance = 1e-3 if ours.dtype in (torch.float16, torch.bfloat16, torch.complex32) else 1e-5
     np.testing.assert_allclose(received, expected, atol=tolerance, rtol=tolerance)

@@ -55,6 +55,7 @@ from kerasish.ops.math import (
     in_top_k,
     irfft,
     logsumexp,
+    polar,
     rfft,
     rsqrt,
     segment_max,
@@ -62,6 +63,8 @@ from kerasish.ops.math import (
     segment_prod,
     segment_sum,
     top_k,
+    view_as_complex,
+    view_as_real,
 )
 from kerasish.ops.nn import (
     binary_crossentropy,
@@ -656,4 +659,7 @@ __all__ = [
     "space_to_depth",
     "ifft2",
     "view",
+    "polar",
+    "view_as_complex",
+    "view_as_real",
 ]

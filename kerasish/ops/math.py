@@ -149,3 +149,35 @@ def rfft(x: Any, fft_length: Optional[int] = None) -> tuple:
 @keras_op
 def irfft(x: Any, fft_length: Optional[int] = None) -> torch.Tensor:
     return torch.fft.irfft(_complex(x, "irfft"), n=fft_length, dim=-1, norm="backward")
+
+
+# ------------------------------------------------------------------ complex views
+
+
+@keras_op
+def view_as_complex(x: Any) -> torch.Tensor:
+    """``(..., 2)`` real/imaginary pairs as complex64 (Keras casts any input to complex64)."""
+    x = to_tensor(x)
+    if x.ndim < 1 or x.shape[-1] != 2:
+        raise ValueError(
+            "Last dimension of input must be size 2 (real and imaginary). "
+            f"Received shape: {tuple(x.shape)}"
+        )
+    return x[..., 0].to(torch.complex64) + 1j * x[..., 1].to(torch.complex64)
+
+
+@keras_op
+def view_as_real(x: Any) -> torch.Tensor:
+    x = to_tensor(x)
+    return torch.stack((torch.real(x), torch.imag(x)), dim=-1)
+
+
+@keras_op
+def polar(abs_: Any, angle: Any) -> torch.Tensor:
+    """``abs_ * (cos(angle) + i sin(angle))``, Keras' float dtype rules for both parts."""
+    from kerasish.ops import numpy as _numpy
+
+    abs_, angle = to_tensor(abs_), to_tensor(angle)
+    real = _numpy.multiply.eager(abs_, _numpy.cos.eager(angle))
+    imag = _numpy.multiply.eager(abs_, _numpy.sin.eager(angle))
+    return _complex((real, imag), "polar")

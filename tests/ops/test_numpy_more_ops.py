@@ -82,3 +82,14 @@ def test_view_shares_memory_and_ifft2_inverts_fft2():
     back = ops.ifft2(ops.fft2((real, imag)))
     torch.testing.assert_close(back[0], real, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(back[1], imag, atol=1e-5, rtol=1e-5)
+
+
+def test_complex_views_round_trip_and_polar():
+    pairs = torch.tensor([[1.0, 2.0], [3.0, -4.0]])
+    z = ops.view_as_complex(pairs)
+    assert z.dtype == torch.complex64 and z[1] == 3 - 4j
+    torch.testing.assert_close(ops.view_as_real(z), pairs)
+    torch.testing.assert_close(ops.polar(torch.tensor([2.0]), torch.tensor([math.pi / 2])),
+                               torch.tensor([2j], dtype=torch.complex64), atol=1e-6, rtol=0)
+    with pytest.raises(ValueError, match="Last dimension of input must be size 2"):
+        ops.view_as_complex(torch.ones(2, 3))
