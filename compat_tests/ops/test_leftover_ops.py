@@ -60,6 +60,9 @@ CASES = (
     + [("view_as_complex", (x,), {}) for x in (PAIRS, PAIRS.astype("float64"), PAIRS.astype("int32"))]
     + [("view_as_real", (x,), {}) for x in (COMPLEX, COMPLEX.astype("complex128"))]
     + [("polar", (a, b), {}) for a, b in ((np.abs(F), G[:, :1] * np.ones_like(F)), (np.abs(D), D), (np.abs(H), H))]
+    # Keras' eager get_item indexes its input as given, so both sides get tensors.
+    + [("get_item", (torch.from_numpy(x), key), {}) for x in (F, I, B)
+       for key in (1, (0, 2), (slice(None), slice(1, 4, 2)), (Ellipsis, None, -1))]
     + [("corrcoef", (x,), {}) for x in (F, I, B, D, L, H, F[0])]
     + [("correlate", (a, b), {"mode": mode})
        for a, b in ((VEC, SHORT), (SHORT, VEC), (VEC, VEC), (VEC.astype("int32"), SHORT),
@@ -76,6 +79,8 @@ CASES = (
 
 
 def _describe(value):
+    if isinstance(value, torch.Tensor):
+        return f"tensor{list(value.shape)}"
     return f"{value.dtype}{list(value.shape)}" if isinstance(value, np.ndarray) else repr(value)
 
 
@@ -111,3 +116,13 @@ def test_op_matches_keras(case):
     assert received.shape == expected.shape, f"{name}: shape {received.shape} != Keras' {expected.shape}"
     tolerance = 1e-3 if ours.dtype in (torch.float16, torch.bfloat16, torch.complex32) else 1e-5
     np.testing.assert_allclose(received, expected, atol=tolerance, rtol=tolerance)
+
+
+def test_switch_matches_keras():
+    import keras
+
+    branches = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b]
+    for index in (-2, 0, 1, 2, 7, np.int32(1), torch.tensor(2)):
+        theirs = keras.ops.switch(index, branches, F, G[:, :1])
+        ours = kerasish.ops.switch(index, branches, F, G[:, :1])
+        np.testing.assert_allclose(_numpy(ours), _numpy(theirs))

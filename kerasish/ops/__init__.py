@@ -23,6 +23,7 @@ from kerasish.ops.core import (
     slice,
     slice_update,
     stop_gradient,
+    switch,
     unstack,
     vectorized_map,
     while_loop,
@@ -327,6 +328,7 @@ from kerasish.ops.numpy_more import (
     blackman,
     corrcoef,
     correlate,
+    get_item,
     hamming,
     hanning,
     kaiser,
@@ -662,4 +664,6 @@ __all__ = [
     "polar",
     "view_as_complex",
     "view_as_real",
+    "get_item",
+    "switch",
 ]

@@ -228,6 +228,13 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable) -> Any:
     return true_fn() if bool(pred) else false_fn()
 
 
+def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
+    """``branches[index](*operands)``, the index clamped into range as Keras does; a tensor
+    index is read once on the host (one sync), as Keras' torch backend reads it."""
+    position = builtins.min(builtins.max(int(index), 0), len(branches) - 1)
+    return branches[position](*operands)
+
+
 def while_loop(cond: Callable, body: Callable, loop_vars: Any, maximum_iterations: Optional[int] = None) -> Any:
     is_tuple = isinstance(loop_vars, (list, tuple))
     state = tuple(loop_vars) if is_tuple else (loop_vars,)

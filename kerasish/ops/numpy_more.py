@@ -229,3 +229,9 @@ def view(x: Any, dtype: Any = None) -> torch.Tensor:
     if dtype is None:
         return x.view(x.shape)
     return x.view(backend.torch_dtype(dtype))
+
+
+@keras_op
+def get_item(x: Any, key: Any) -> torch.Tensor:
+    """``x[key]`` (a list key indexes like a tuple, as Keras' op does); always a tensor."""
+    return to_tensor(x)[tuple(key) if isinstance(key, list) else key]

@@ -93,3 +93,11 @@ def test_complex_views_round_trip_and_polar():
                                torch.tensor([2j], dtype=torch.complex64), atol=1e-6, rtol=0)
     with pytest.raises(ValueError, match="Last dimension of input must be size 2"):
         ops.view_as_complex(torch.ones(2, 3))
+
+
+def test_get_item_takes_list_keys_as_tuples_and_switch_clamps():
+    x = torch.arange(12).reshape(3, 4)
+    assert ops.get_item(x, [1, slice(None, 2)]).tolist() == [4, 5]
+    assert ops.get_item(x.numpy(), 2).tolist() == [8, 9, 10, 11]
+    branches = [lambda: "first", lambda: "last"]
+    assert ops.switch(-5, branches) == "first" and ops.switch(torch.tensor(9), branches) == "last"
