@@ -63,6 +63,7 @@ CASES = (
     # Keras' eager get_item indexes its input as given, so both sides get tensors.
     + [("get_item", (torch.from_numpy(x), key), {}) for x in (F, I, B)
        for key in (1, (0, 2), (slice(None), slice(1, 4, 2)), (Ellipsis, None, -1))]
+    + [("extract_sequences", (x, n, step), {}) for x in (VEC, F, I) for n, step in ((2, 1), (3, 2), (4, 4))]
     + [("corrcoef", (x,), {}) for x in (F, I, B, D, L, H, F[0])]
     + [("correlate", (a, b), {"mode": mode})
        for a, b in ((VEC, SHORT), (SHORT, VEC), (VEC, VEC), (VEC.astype("int32"), SHORT),
@@ -126,3 +127,30 @@ def test_switch_matches_keras():
         theirs = keras.ops.switch(index, branches, F, G[:, :1])
         ours = kerasish.ops.switch(index, branches, F, G[:, :1])
         np.testing.assert_allclose(_numpy(ours), _numpy(theirs))
+
+
+def test_scan_matches_keras():
+    import keras
+
+    def cumulative(carry, x):
+        return carry + x, carry * 2.0
+
+    def nested(carry, x):
+        total, count = carry["total"], carry["count"]
+        return {"total": total + x[0] * x[1], "count": count + 1}, (total, x[0])
+
+    xs = torch.from_numpy(F)
+    for reverse in (False, True):
+        for ours, theirs in [
+            (kerasish.ops.scan(cumulative, torch.zeros(5), xs, reverse=reverse),
+             keras.ops.scan(cumulative, torch.zeros(5), xs, reverse=reverse)),
+            (kerasish.ops.scan(nested, {"total": torch.zeros(5), "count": torch.tensor(0)}, (xs, xs + 1)),
+             keras.ops.scan(nested, {"total": torch.zeros(5), "count": torch.tensor(0)}, (xs, xs + 1))),
+            (kerasish.ops.scan(lambda c, _: (c + 1, None), torch.ones(2), length=3),
+             keras.ops.scan(lambda c, _: (c + 1, None), torch.ones(2), length=3)),
+        ]:
+            flat_ours, flat_theirs = kerasish.utils.tree.flatten(ours), kerasish.utils.tree.flatten(theirs)
+            assert len(flat_ours) == len(flat_theirs)
+            for r, e in zip(flat_ours, flat_theirs):
+                assert r.dtype == e.dtype and r.shape == e.shape
+                np.testing.assert_allclose(_numpy(r), _numpy(e), atol=1e-6)

@@ -17,6 +17,7 @@ from kerasish.ops.core import (
     fori_loop,
     is_tensor,
     map,
+    scan,
     scatter,
     scatter_update,
     shape,
@@ -50,6 +51,7 @@ from kerasish.ops.linalg import (
 from kerasish.ops.math import (
     erf,
     erfinv,
+    extract_sequences,
     fft,
     fft2,
     ifft2,
@@ -666,4 +668,6 @@ __all__ = [
     "view_as_real",
     "get_item",
     "switch",
+    "extract_sequences",
+    "scan",
 ]

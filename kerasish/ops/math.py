@@ -141,6 +141,12 @@ def ifft2(x: Any) -> tuple:
 
 
 @keras_op
+def extract_sequences(x: Any, sequence_length: int, sequence_stride: int) -> torch.Tensor:
+    """Frames of the last axis; a copy (as Keras' ``unfold_copy``), so callers may write."""
+    return torch.unfold_copy(to_tensor(x), -1, sequence_length, sequence_stride)
+
+
+@keras_op
 def rfft(x: Any, fft_length: Optional[int] = None) -> tuple:
     out = torch.fft.rfft(to_tensor(x), n=fft_length, dim=-1, norm="backward")
     return out.real, out.imag

@@ -101,3 +101,17 @@ def test_get_item_takes_list_keys_as_tuples_and_switch_clamps():
     assert ops.get_item(x.numpy(), 2).tolist() == [8, 9, 10, 11]
     branches = [lambda: "first", lambda: "last"]
     assert ops.switch(-5, branches) == "first" and ops.switch(torch.tensor(9), branches) == "last"
+
+
+def test_scan_carries_and_stacks_and_validates():
+    carry, ys = ops.scan(lambda c, x: (c + x, c), torch.tensor(0.0), torch.arange(1.0, 4.0))
+    assert carry == 6.0 and ys.tolist() == [0.0, 1.0, 3.0]
+    with pytest.raises(ValueError, match="no `xs`"):
+        ops.scan(lambda c, x: (c, c), torch.tensor(0.0))
+    with pytest.raises(ValueError, match="unroll=0"):
+        ops.scan(lambda c, x: (c, c), torch.tensor(0.0), length=2, unroll=0)
+
+
+def test_extract_sequences_frames_the_last_axis():
+    frames = ops.extract_sequences(torch.arange(6.0), 3, 2)
+    assert frames.tolist() == [[0.0, 1.0, 2.0], [2.0, 3.0, 4.0]]
