@@ -5,6 +5,7 @@ KerasTensors it becomes a node of the functional graph (an op layer, see ``op_la
 same code works in custom layers, ``Lambda`` layers and functional model definitions.
 """
 
+from kerasish.ops import image  # noqa: F401  (keras.ops.image)
 from kerasish.ops import tf_symbols as _tf_symbols  # noqa: F401  (registers tf.keras' symbols)
 from kerasish.ops.adaptive_pooling import adaptive_average_pool, adaptive_max_pool
 from kerasish.ops.core import (
@@ -16,12 +17,14 @@ from kerasish.ops.core import (
     fori_loop,
     is_tensor,
     map,
+    scan,
     scatter,
     scatter_update,
     shape,
     slice,
     slice_update,
     stop_gradient,
+    switch,
     unstack,
     vectorized_map,
     while_loop,
@@ -48,11 +51,14 @@ from kerasish.ops.linalg import (
 from kerasish.ops.math import (
     erf,
     erfinv,
+    extract_sequences,
     fft,
     fft2,
+    ifft2,
     in_top_k,
     irfft,
     logsumexp,
+    polar,
     rfft,
     rsqrt,
     segment_max,
@@ -60,6 +66,8 @@ from kerasish.ops.math import (
     segment_prod,
     segment_sum,
     top_k,
+    view_as_complex,
+    view_as_real,
 )
 from kerasish.ops.nn import (
     binary_crossentropy,
@@ -90,6 +98,7 @@ from kerasish.ops.nn import (
     sparse_categorical_crossentropy,
     swish,
 )
+from kerasish.ops.nn_blocks import depth_to_space, space_to_depth
 from kerasish.ops.nn_extra import (
     average_pool,
     batch_normalization,
@@ -315,6 +324,25 @@ from kerasish.ops.numpy_extra import (
     vdot,
     vsplit,
     vstack,
+)
+from kerasish.ops.numpy_more import (
+    bartlett,
+    blackman,
+    corrcoef,
+    correlate,
+    get_item,
+    hamming,
+    hanning,
+    kaiser,
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    nanmedian,
+    nanpercentile,
+    nanquantile,
+    saturate_cast,
+    view,
 )
 
 __all__ = [
@@ -615,4 +643,31 @@ __all__ = [
     "while_loop",
     "zeros",
     "zeros_like",
+    "bartlett",
+    "blackman",
+    "corrcoef",
+    "correlate",
+    "hamming",
+    "hanning",
+    "image",
+    "kaiser",
+    "nanargmax",
+    "nanargmin",
+    "nancumprod",
+    "nancumsum",
+    "saturate_cast",
+    "nanmedian",
+    "nanpercentile",
+    "nanquantile",
+    "depth_to_space",
+    "space_to_depth",
+    "ifft2",
+    "view",
+    "polar",
+    "view_as_complex",
+    "view_as_real",
+    "get_item",
+    "switch",
+    "extract_sequences",
+    "scan",
 ]

@@ -228,6 +228,51 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable) -> Any:
     return true_fn() if bool(pred) else false_fn()
 
 
+def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
+    """``branches[index](*operands)``, the index clamped into range as Keras does; a tensor
+    index is read once on the host (one sync), as Keras' torch backend reads it."""
+    position = builtins.min(builtins.max(int(index), 0), len(branches) - 1)
+    return branches[position](*operands)
+
+
+def scan(
+    f: Callable,
+    init: Any,
+    xs: Any = None,
+    length: Optional[int] = None,
+    reverse: bool = False,
+    unroll: Any = 1,
+) -> tuple:
+    """``carry, y = f(carry, x)`` over the leading axis of ``xs`` (nested structures allowed);
+    returns the last carry and the stacked ``y``s. A Python loop, as in Keras' torch backend;
+    ``unroll`` is validated and otherwise has no effect there either."""
+    if not callable(f):
+        raise TypeError(f"`f` should be a callable. Received: f={f}")
+    if not isinstance(unroll, bool) and (not isinstance(unroll, int) or unroll < 1):
+        raise ValueError(f"`unroll` must be an positive integer or boolean. Received: unroll={unroll}")
+    if xs is None and length is None:
+        raise ValueError("Got no `xs` to scan over and `length` not provided.")
+    xs_flat = [] if xs is None else [to_tensor(x) for x in tree.flatten(xs)]
+    steps = int(length) if length is not None else xs_flat[0].shape[0]
+    init_flat = [to_tensor(x) for x in tree.flatten(init)]
+    carry = tree.pack_sequence_as(init, init_flat) if tree.is_nested(init) else init_flat[0]
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    ys = []
+    for i in order:
+        if xs_flat:
+            parts = [x[i] for x in xs_flat]
+            step_xs = tree.pack_sequence_as(xs, parts) if tree.is_nested(xs) else parts[0]
+        else:
+            step_xs = None
+        carry, y = f(carry, step_xs)
+        ys.append(y if y is not None else [torch.zeros_like(x) for x in init_flat])
+    if reverse:
+        ys.reverse()
+    columns = zip(*(tree.flatten(y) for y in ys))
+    stacked = [torch.stack([to_tensor(v) for v in column]) for column in columns]
+    return carry, tree.pack_sequence_as(ys[0], stacked) if tree.is_nested(ys[0]) else stacked[0]
+
+
 def while_loop(cond: Callable, body: Callable, loop_vars: Any, maximum_iterations: Optional[int] = None) -> Any:
     is_tuple = isinstance(loop_vars, (list, tuple))
     state = tuple(loop_vars) if is_tuple else (loop_vars,)

@@ -135,6 +135,18 @@ def fft2(x: Any) -> tuple:
 
 
 @keras_op
+def ifft2(x: Any) -> tuple:
+    out = torch.fft.ifft2(_complex(x, "ifft2"))
+    return out.real, out.imag
+
+
+@keras_op
+def extract_sequences(x: Any, sequence_length: int, sequence_stride: int) -> torch.Tensor:
+    """Frames of the last axis; a copy (as Keras' ``unfold_copy``), so callers may write."""
+    return torch.unfold_copy(to_tensor(x), -1, sequence_length, sequence_stride)
+
+
+@keras_op
 def rfft(x: Any, fft_length: Optional[int] = None) -> tuple:
     out = torch.fft.rfft(to_tensor(x), n=fft_length, dim=-1, norm="backward")
     return out.real, out.imag
@@ -143,3 +155,35 @@ def rfft(x: Any, fft_length: Optional[int] = None) -> tuple:
 @keras_op
 def irfft(x: Any, fft_length: Optional[int] = None) -> torch.Tensor:
     return torch.fft.irfft(_complex(x, "irfft"), n=fft_length, dim=-1, norm="backward")
+
+
+# ------------------------------------------------------------------ complex views
+
+
+@keras_op
+def view_as_complex(x: Any) -> torch.Tensor:
+    """``(..., 2)`` real/imaginary pairs as complex64 (Keras casts any input to complex64)."""
+    x = to_tensor(x)
+    if x.ndim < 1 or x.shape[-1] != 2:
+        raise ValueError(
+            "Last dimension of input must be size 2 (real and imaginary). "
+            f"Received shape: {tuple(x.shape)}"
+        )
+    return x[..., 0].to(torch.complex64) + 1j * x[..., 1].to(torch.complex64)
+
+
+@keras_op
+def view_as_real(x: Any) -> torch.Tensor:
+    x = to_tensor(x)
+    return torch.stack((torch.real(x), torch.imag(x)), dim=-1)
+
+
+@keras_op
+def polar(abs_: Any, angle: Any) -> torch.Tensor:
+    """``abs_ * (cos(angle) + i sin(angle))``, Keras' float dtype rules for both parts."""
+    from kerasish.ops import numpy as _numpy
+
+    abs_, angle = to_tensor(abs_), to_tensor(angle)
+    real = _numpy.multiply.eager(abs_, _numpy.cos.eager(angle))
+    imag = _numpy.multiply.eager(abs_, _numpy.sin.eager(angle))
+    return _complex((real, imag), "polar")
