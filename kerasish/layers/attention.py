@@ -284,19 +284,25 @@ class MultiHeadAttention(Layer):
             attention_mask = self._compute_attention_mask(
                 query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
             )
-        gate = self.gate_dense(query) if self._use_gate else None
-        query = self.query_dense(query)
-        key = self.key_dense(key)
-        value = self.value_dense(value)
+        gate, query, key, value = self._project(query, key, value)
         output, scores = self._compute_attention(
             query, key, value, attention_mask, training, return_attention_scores, causal_only
         )
         if gate is not None:
             output = output * gate
-        output = self.output_dense(output)
+        output = self._output_projection(output)
         if return_attention_scores:
             return output, scores
         return output
+
+    def _project(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> tuple:
+        """The gate (or None) and the query, key and value heads; GroupQueryAttention
+        overrides it (its own sublayers, key/value heads repeated)."""
+        gate = self.gate_dense(query) if self._use_gate else None
+        return gate, self.query_dense(query), self.key_dense(key), self.value_dense(value)
+
+    def _output_projection(self, output: torch.Tensor) -> torch.Tensor:
+        return self.output_dense(output)
 
     def _compute_attention_mask(
         self,

@@ -161,35 +161,7 @@ class GroupQueryAttention(MultiHeadAttention):
             shapes["key_shape"] = list(key_shape)
         return {"shapes_dict": shapes}
 
-    def call(
-        self,
-        query: torch.Tensor,
-        value: torch.Tensor,
-        key: Optional[torch.Tensor] = None,
-        query_mask: Optional[torch.Tensor] = None,
-        value_mask: Optional[torch.Tensor] = None,
-        key_mask: Optional[torch.Tensor] = None,
-        attention_mask: Optional[torch.Tensor] = None,
-        return_attention_scores: bool = False,
-        training: Optional[bool] = None,
-        use_causal_mask: bool = False,
-    ) -> Any:
-        if key is None:
-            key = value
-        if training is None:
-            training = self.training
-        causal_only = (
-            use_causal_mask
-            and query_mask is None
-            and value_mask is None
-            and key_mask is None
-            and attention_mask is None
-            and self._sliding_window is None
-        )
-        if not causal_only:
-            attention_mask = self._compute_attention_mask(
-                query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
-            )
+    def _project(self, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> tuple:
         gate = self._gate_dense(query) if self._use_gate else None
         query = self._query_dense(query)
         key = self._key_dense(key)
@@ -198,15 +170,10 @@ class GroupQueryAttention(MultiHeadAttention):
         if self.num_repeats > 1:
             key = key.repeat_interleave(self.num_repeats, dim=2)
             value = value.repeat_interleave(self.num_repeats, dim=2)
-        output, scores = self._compute_attention(
-            query, key, value, attention_mask, training, return_attention_scores, causal_only
-        )
-        if gate is not None:
-            output = output * gate
-        output = self._output_dense(output)
-        if return_attention_scores:
-            return output, scores
-        return output
+        return gate, query, key, value
+
+    def _output_projection(self, output: torch.Tensor) -> torch.Tensor:
+        return self._output_dense(output)
 
     def compute_output_shape(
         self, query_shape: Any, value_shape: Any = None, key_shape: Any = None
