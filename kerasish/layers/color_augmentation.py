@@ -139,24 +139,30 @@ _SOLARIZATION_FACTOR_ERROR = (
 )
 
 
-def _unit_factor(factor: Any, name: str) -> tuple:
-    """Solarization's factors: a number ``f`` means ``(0, f)``, a pair is sorted."""
+def _checked_factor(factor: Any, name: str, message: str, single: Any) -> tuple:
+    """Keras' factor rule for a number (``single(f)`` gives its range) or a pair (sorted), each
+    value in [0, 1]; ``message`` opens the error."""
 
     def check(value: float) -> None:
         if value > 1.0 or value < 0:
-            raise ValueError(f"{_SOLARIZATION_FACTOR_ERROR}Received: input_number={value}")
+            raise ValueError(f"{message}Received: input_number={value}")
 
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2:
-            raise ValueError(f"{_SOLARIZATION_FACTOR_ERROR}Received: {name}={factor}")
+            raise ValueError(f"{message}Received: {name}={factor}")
         check(factor[0])
         check(factor[1])
         lower, upper = sorted(factor)
         return lower, upper
     if isinstance(factor, (int, float)):
         check(factor)
-        return 0, factor
-    raise ValueError(f"{_SOLARIZATION_FACTOR_ERROR}Received: {name}={factor}")
+        return single(factor)
+    raise ValueError(f"{message}Received: {name}={factor}")
+
+
+def _unit_factor(factor: Any, name: str) -> tuple:
+    """Solarization's factors: a number ``f`` means ``(0, f)``, a pair is sorted."""
+    return _checked_factor(factor, name, _SOLARIZATION_FACTOR_ERROR, lambda f: (0, f))
 
 
 class Solarization(_ColourLayer):
@@ -499,21 +505,7 @@ _SHEAR_FACTOR_ERROR = (
 
 
 def _shear_factor(factor: Any, name: str) -> tuple:
-    def check(value: float) -> None:
-        if value > 1.0 or value < 0.0:
-            raise ValueError(f"{_SHEAR_FACTOR_ERROR}Received: input_number={value}")
-
-    if isinstance(factor, (tuple, list)):
-        if len(factor) != 2:
-            raise ValueError(f"{_SHEAR_FACTOR_ERROR}Received: {name}={factor}")
-        check(factor[0])
-        check(factor[1])
-        lower, upper = sorted(factor)
-        return lower, upper
-    if isinstance(factor, (int, float)):
-        check(factor)
-        return -abs(factor), abs(factor)
-    raise ValueError(f"{_SHEAR_FACTOR_ERROR}Received: {name}={factor}")
+    return _checked_factor(factor, name, _SHEAR_FACTOR_ERROR, lambda f: (-abs(f), abs(f)))
 
 
 def shear_matrix(shear: torch.Tensor) -> torch.Tensor:
