@@ -16,7 +16,6 @@ from typing import Any, Optional
 import torch
 
 from kerasish import constraints, initializers, regularizers
-from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.layers.activation import Softmax
 from kerasish.layers.attention import MultiHeadAttention
 from kerasish.layers.base import Layer
@@ -195,29 +194,6 @@ class GroupQueryAttention(MultiHeadAttention):
                 f"Received: value_shape={value_shape} and key_shape={key_shape}"
             )
         return query_shape
-
-    def compute_output_spec(
-        self,
-        query: Any,
-        value: Any,
-        key: Any = None,
-        query_mask: Any = None,
-        value_mask: Any = None,
-        key_mask: Any = None,
-        attention_mask: Any = None,
-        return_attention_scores: bool = False,
-        training: Any = None,
-        use_causal_mask: bool = False,
-    ) -> Any:
-        key_shape = None if key is None else key.shape
-        output = KerasTensor(
-            self.compute_output_shape(query.shape, value.shape, key_shape), self.compute_dtype
-        )
-        if not return_attention_scores:
-            return output
-        kv_length = (value if key is None else key).shape[1]
-        scores_shape = (query.shape[0], self.num_query_heads, query.shape[1], kv_length)
-        return output, KerasTensor(scores_shape, self.compute_dtype)
 
     def get_config(self) -> dict:
         return {
