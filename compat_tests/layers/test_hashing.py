@@ -127,3 +127,16 @@ def test_keras_files_load_with_keras_outputs(name, tmp_path):
                 **keras_layer["config"], "dtype": _dtype_name(keras_layer["config"]["dtype"])
             }
     assert _predict(kerasish.saving.load_model(path), record["inputs"]) == record["outputs"]
+
+
+def test_raw_hashes_match_tensorflow():
+    """Full 64-bit FarmHash and SipHash values of strings of every FarmHash length branch."""
+    from kerasish.utils import fingerprint
+
+    raw = json.loads((FIXTURES / "fingerprints.json").read_text())
+    strings = [s.encode("utf-8") for s in raw["strings"]]
+    assert sorted({len(s) for s in strings})[-1] > 128 and b"" in strings
+    assert [f"{v:016x}" for v in fingerprint.fingerprint64(strings).tolist()] == raw["fingerprint64"]
+    for key, expected in raw["siphash"].items():
+        words = tuple(int(word) for word in key.split(","))
+        assert [f"{v:016x}" for v in fingerprint.siphash(strings, words).tolist()] == expected
