@@ -17,6 +17,19 @@ from kerasish.saving.layouts import WeightLayout
 from kerasish.utils import numpy_values
 
 
+class KerasLayoutView(torch.Tensor):
+    """A Keras-layout view of a weight stored in torch layout. A view is not a leaf, so autograd
+    leaves its own ``.grad`` empty; this one reads the stored weight's gradient instead."""
+
+    __torch_function__ = torch._C._disabled_torch_function_impl  # ops give plain tensors
+
+    @property
+    def grad(self) -> Optional[torch.Tensor]:
+        variable = self._variable
+        grad = variable.tensor.grad
+        return None if grad is None else variable._layout.to_keras(grad)
+
+
 class Variable:
     def __init__(
         self,
@@ -45,9 +58,14 @@ class Variable:
 
     @property
     def value(self) -> torch.Tensor:
-        """The weight in Keras layout: a view of ``tensor`` where one exists."""
+        """The weight in Keras layout: a view of ``tensor`` where one exists, whose ``.grad``
+        is the weight's gradient in Keras layout (Keras' torch guide reads ``v.value.grad``)."""
         tensor = self.tensor
-        return self._layout.to_keras(tensor) if self._layout else tensor
+        if not self._layout:
+            return tensor
+        view = self._layout.to_keras(tensor).as_subclass(KerasLayoutView)
+        view._variable = self
+        return view
 
     @property
     def path(self) -> str:

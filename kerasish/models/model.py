@@ -28,6 +28,15 @@ class Model(QuantizationRefused, Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if _functional_arguments(args, kwargs):
+            # ``class Custom(keras.Model)`` built as ``Custom(inputs, outputs)``: Keras makes the
+            # subclass functional by putting Functional in its bases, so its own train_step etc.
+            # run on a functional graph.
+            from kerasish.models.functional import Functional
+
+            _inject_functional(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         allowed = {"name", "trainable", "dtype"}
         unknown = set(kwargs) - allowed
         if args or unknown:
@@ -240,6 +249,25 @@ class Model(QuantizationRefused, Trainer, Layer):
         flat_batches = [tree.flatten(out) for out in collected]
         joined = [torch.cat(parts) for parts in zip(*flat_batches)]
         return tree.pack_sequence_as(first, [_to_numpy(t) for t in joined])
+
+
+def _functional_arguments(args: tuple, kwargs: dict) -> bool:
+    """Keras' test for ``Model(inputs, outputs)``-style construction arguments."""
+    return (
+        len(args) == 2
+        or (len(args) == 1 and "outputs" in kwargs)
+        or ("inputs" in kwargs and "outputs" in kwargs)
+    )
+
+
+def _inject_functional(cls: type, functional: type) -> type:
+    """Replace ``Model`` by ``Functional`` in ``cls``'s bases (recursively), as Keras does."""
+    if cls is Model:
+        return functional
+    if cls is object or not issubclass(cls, Model) or issubclass(cls, functional):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base, functional) for base in cls.__bases__)
+    return cls
 
 
 class _inference:

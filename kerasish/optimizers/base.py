@@ -383,6 +383,7 @@ class Optimizer:
             if not self.built:
                 self.build(given)
             indices = [self._get_variable_index(v) for v in given]
+            grads = [_torch_layout(g, v) for g, v in zip(grads, given)]
         with torch.no_grad():
             self._apply(grads, indices, given)
 
@@ -666,3 +667,14 @@ def _describe(variable: Any) -> str:
     if isinstance(variable, torch.Tensor):
         return f"<tensor shape={tuple(variable.shape)} dtype={variable.dtype}>"
     return repr(variable)
+
+
+def _torch_layout(grad: Optional[torch.Tensor], variable: Any) -> Optional[torch.Tensor]:
+    """Keras pairs a Variable with a gradient of its Keras shape (``v.value.grad``); the update
+    runs on the stored torch-layout tensor. A gradient already of the torch shape (and not also
+    of the Keras shape) is taken as it is."""
+    if grad is None or not isinstance(variable, Variable) or not variable._layout:
+        return grad
+    if grad.shape == variable.tensor.shape and grad.shape != variable.value.shape:
+        return grad
+    return variable._layout.to_torch(grad)

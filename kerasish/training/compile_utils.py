@@ -201,6 +201,10 @@ class MetricsContainer:
         ]
         self.built = True
 
+    @property
+    def has_metrics(self) -> bool:
+        return any(self._metrics_spec) or any(self._weighted_spec)
+
     def update_state(self, y_true: list, y_pred: list, sample_weights: Optional[list]) -> None:
         if not self.built:
             self.build(y_true, y_pred)

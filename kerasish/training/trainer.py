@@ -14,8 +14,9 @@ from typing import Any, Iterator, Optional
 import numpy as np
 import torch
 
+from kerasish.metrics.base import Metric
+from kerasish.training import custom_steps, data_adapters, jit_backend
 from kerasish.training import data as data_utils
-from kerasish.training import data_adapters, jit_backend
 from kerasish.training.compile_utils import (
     LossesContainer,
     MetricsContainer,
@@ -59,7 +60,7 @@ def _floats(logs: Mapping) -> dict:
     return {key: float(value) for key, value in logs.items()}
 
 
-class Trainer:
+class Trainer(custom_steps.StepMethods):
     """Mixed into ``Model``: everything that needs an optimizer, a loss or metrics."""
 
     _jit_compile = False
@@ -131,11 +132,17 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        if getattr(self, "compiled_loss", None) is None:
-            return []
-        return self.compiled_loss.metrics + (
-            self.compiled_metrics.metrics if self.compiled_metrics is not None else []
-        )
+        """The loss trackers, the compiled metrics, then the Metric objects the model holds as
+        attributes (Keras 3 tracks those, e.g. a custom ``train_step``'s trackers)."""
+        compiled = []
+        if getattr(self, "compiled_loss", None) is not None:
+            compiled = list(self.compiled_loss.metrics)
+            container = self.compiled_metrics
+            if container is not None and container.built:
+                compiled += container.metrics
+            elif container is not None and container.has_metrics:
+                compiled.append(custom_steps.CompileMetrics(self))
+        return compiled + [v for v in self.__dict__.values() if isinstance(v, Metric)]
 
     @property
     def metrics_names(self) -> list[str]:
@@ -299,6 +306,17 @@ class Trainer:
             inputs, targets, weights, batch_size or 32, shuffle=shuffle, steps=steps
         )
 
+    def _custom_adapter(self, *args: Any) -> data_adapters.DataAdapter:
+        """Batches as a custom ``train_step``/``test_step`` receives them (``data``)."""
+        return custom_steps.structured_adapter(self, *args)
+
+    def _evaluation_adapter(
+        self, x: Any, y: Any, sample_weight: Any, batch_size: Optional[int], steps: Optional[int]
+    ) -> data_adapters.DataAdapter:
+        if custom_steps.overrides(self, custom_steps.EVALUATION_HOOKS):
+            return self._custom_adapter(x, y, sample_weight, batch_size, steps, False)
+        return self._adapter(x, y, sample_weight, batch_size, steps, False)
+
     def _apply_class_weight(self, targets: Optional[list], weights: Optional[list], class_weight: Any) -> list:
         if targets is None:
             raise ValueError("`class_weight` needs targets `y`.")
@@ -365,12 +383,14 @@ class Trainer:
             x, y, sample_weight, validation_data = _split_for_validation(
                 self, x, y, sample_weight, validation_split
             )
-        train = self._adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight)
+        custom_train = custom_steps.overrides(self, custom_steps.TRAINING_HOOKS)
+        make_train_adapter = self._custom_adapter if custom_train else self._adapter
+        train = make_train_adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight)
         validation = None
         if validation_data is not None:
             val_x, val_y, val_w = _unpack_validation(validation_data)
-            validation = self._adapter(
-                val_x, val_y, val_w, validation_batch_size or batch_size, validation_steps, False
+            validation = self._evaluation_adapter(
+                val_x, val_y, val_w, validation_batch_size or batch_size, validation_steps
             )
 
         callback_list = CallbackList(
@@ -395,11 +415,14 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             logs = MetricLogs(self.metrics)
             step = -1
-            for step, (bx, by, bw) in enumerate(train.epoch()):
+            for step, batch in enumerate(train.epoch()):
                 callback_list.on_train_batch_begin(step)
-                self._train_step(bx, by, bw)
-                if step == 0:
-                    logs = MetricLogs(self.metrics)
+                if custom_train:
+                    logs = custom_steps.flat_logs(self.train_step(batch))
+                else:
+                    self._train_step(*batch)
+                    if step == 0:
+                        logs = MetricLogs(self.metrics)
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -421,20 +444,27 @@ class Trainer:
 
     # --------------------------------------------------------------- evaluate
 
-    def _evaluate_adapter(self, adapter: data_adapters.DataAdapter, callback_list: Any) -> dict:
-        self.reset_metrics()
+    def _evaluate_adapter(
+        self, adapter: data_adapters.DataAdapter, callback_list: Any, reset: bool = True
+    ) -> dict:
+        if reset:
+            self.reset_metrics()
         was_training = self.training
         self.train(phase_mode(False))
         logs: Mapping = {}
+        custom = custom_steps.overrides(self, custom_steps.EVALUATION_HOOKS)
         try:
             with torch.no_grad():
-                for step, (bx, by, bw) in enumerate(adapter.epoch()):
+                for step, batch in enumerate(adapter.epoch()):
                     if callback_list is not None:
                         callback_list.on_test_batch_begin(step)
-                    if by is None:
-                        raise ValueError("Evaluation needs targets `y` (or (x, y) batches).")
-                    self._test_step(bx, by, bw)
-                    logs = MetricLogs(self.metrics)
+                    if custom:
+                        logs = custom_steps.flat_logs(self.test_step(batch))
+                    else:
+                        if batch[1] is None:
+                            raise ValueError("Evaluation needs targets `y` (or (x, y) batches).")
+                        self._test_step(*batch)
+                        logs = MetricLogs(self.metrics)
                     if callback_list is not None:
                         callback_list.on_test_batch_end(step, logs)
         finally:
@@ -459,7 +489,7 @@ class Trainer:
             raise ValueError(f"Invalid keyword argument(s) in `evaluate()`: {sorted(kwargs)}.")
         self._assert_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
-        adapter = self._adapter(x, y, sample_weight, batch_size, steps, False)
+        adapter = self._evaluation_adapter(x, y, sample_weight, batch_size, steps)
         callback_list = CallbackList(
             callbacks,
             add_progbar=verbose != 0,
@@ -487,15 +517,22 @@ class Trainer:
         self._assert_compiled()
         if reset_metrics:
             self.reset_metrics()
-        adapter = self._adapter(x, y, sample_weight, None, None, False, class_weight)
+        custom = custom_steps.overrides(self, custom_steps.TRAINING_HOOKS)
+        make_adapter = self._custom_adapter if custom else self._adapter
+        adapter = make_adapter(x, y, sample_weight, None, None, False, class_weight)
         was_training = self.training
         self.train(phase_mode(True))
+        logs: Mapping = {}
         try:
-            for bx, by, bw in _single_batch(adapter):
-                self._train_step(bx, by, bw)
+            for batch in _single_batch(adapter):
+                if custom:
+                    logs = custom_steps.flat_logs(self.train_step(batch))
+                else:
+                    self._train_step(*batch)
+                    logs = MetricLogs(self.metrics)
         finally:
             self.train(was_training)
-        return _results(_floats(MetricLogs(self.metrics)), return_dict)
+        return _results(_floats(logs), return_dict)
 
     def test_on_batch(
         self,
@@ -508,16 +545,10 @@ class Trainer:
         self._assert_compiled()
         if reset_metrics:
             self.reset_metrics()
-        adapter = self._adapter(x, y, sample_weight, None, None, False)
-        was_training = self.training
-        self.train(phase_mode(False))
-        try:
-            with torch.no_grad():
-                for bx, by, bw in _single_batch(adapter):
-                    self._test_step(bx, by, bw)
-        finally:
-            self.train(was_training)
-        return _results(_floats(MetricLogs(self.metrics)), return_dict)
+        adapter = self._evaluation_adapter(x, y, sample_weight, None, None)
+        _single_batch(adapter)
+        logs = self._evaluate_adapter(adapter, callback_list=None, reset=False)
+        return _results(logs, return_dict)
 
     # ------------------------------------------------------------- Keras 2
 
@@ -558,7 +589,10 @@ def _check_target_count(y: list, outputs: list) -> None:
 
 
 def _single_batch(adapter: data_adapters.DataAdapter):
-    if isinstance(adapter, data_adapters.ArrayDataAdapter):
+    if isinstance(adapter, custom_steps.StructuredBatches):
+        adapter.steps_per_epoch = 1
+        _single_batch(adapter.flat)
+    elif isinstance(adapter, data_adapters.ArrayDataAdapter):
         adapter.batch_size = adapter.num_samples
         adapter.steps_per_epoch = 1
     return adapter.epoch()
