@@ -153,7 +153,7 @@ def _build() -> dict[str, Keras3Operation]:
                     op, f"keras.src.ops.{module}", _CLASS_NAMES.get(op, _camel(op)), None, leading
                 )
     for op, (module, names) in _CALL_PARAMETERS.items():
-        table[op] = Keras3Operation(op, f"keras.src.ops.{module}", _camel(op), names, 0)
+        table[op] = Keras3Operation(op, f"keras.src.ops.{module}", _CLASS_NAMES.get(op, _camel(op)), names, 0)
     return table
 
 

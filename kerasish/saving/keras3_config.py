@@ -6,7 +6,8 @@ Keras 3's terms: every object gets ``module``/``registered_name``, dtypes become
 dicts, ``InputLayer`` has ``batch_shape``, calls are ``{"args", "kwargs"}`` with
 ``__keras_tensor__`` entries, and a nested model's calls are numbered from 0 in
 ``inbound_nodes`` but from 1 in ``input_layers``/``output_layers`` (a Sequential from 0), as
-Keras 3 numbers them.
+Keras 3 numbers them. Op layers become the Keras 3 operations recording the same ops
+(``ops.keras3_ops``), since Keras 3 has no ``TFOpLambda``.
 """
 
 from __future__ import annotations
