@@ -56,6 +56,8 @@ def _representative(lib, np_constant, tensor_constant):
         ops.sum(x, axis=(1, 2), keepdims=True),
         ops.cumsum(x, axis=1),
         ops.cast(x, "int32"),
+        ops.one_hot(ops.argmax(x, axis=-1), 4),
+        ops.max_pool(y, 2, padding="SAME"),
     ]
     return lib.Model([x, y], outputs)
 

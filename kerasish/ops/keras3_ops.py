@@ -83,7 +83,26 @@ def operation_call(layer: TFOpLambda, node: Any) -> tuple[keras3_names.Keras3Ope
             constructor.update(value)
         else:
             constructor[parameter.name] = _config_value(value)
-    return operation, constructor, call_args
+    return operation, _as_keras_constructs(operation, constructor), call_args
+
+
+def _as_keras_constructs(operation: keras3_names.Keras3Operation, arguments: dict) -> dict:
+    """The arguments as Keras 3's public functions resolve them before constructing the
+    operation, so the file holds what Keras' own holds (a ``OneHot`` rebuilt with ``dtype=None``
+    would give int64, and a ``data_format`` of None would depend on the loading session)."""
+    arguments = dict(arguments)
+    if arguments.get("dtype") is not None:
+        arguments["dtype"] = backend.standardize_dtype(arguments["dtype"])
+    elif operation.op in ("one_hot", "multi_hot"):
+        arguments["dtype"] = backend.floatx()
+    if operation.module.endswith(".nn"):
+        if "data_format" in arguments and arguments["data_format"] is None:
+            arguments["data_format"] = backend.image_data_format()
+        if isinstance(arguments.get("padding"), str):
+            arguments["padding"] = arguments["padding"].lower()
+    if operation.op == "reshape" and isinstance(arguments.get("newshape"), int):
+        arguments["newshape"] = [arguments["newshape"]]
+    return arguments
 
 
 def _config_value(value: Any) -> Any:

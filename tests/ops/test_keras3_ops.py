@@ -122,6 +122,17 @@ def test_ops_are_written_as_keras3_operations():
     json.dumps(functional_config(keras.Model([x, y], outputs)))
 
 
+def test_arguments_are_resolved_as_keras_functions_resolve_them():
+    x = keras.Input((4, 2))
+    outputs = [ops.one_hot(ops.argmax(x, axis=-1), 3), ops.max_pool(x, 2, padding="SAME"), ops.reshape(ops.sum(x), 1), ops.cast(x, torch.int64)]
+    entries = _entries(keras.Model(x, outputs))
+    assert entries["one_hot"]["config"]["dtype"] == "float32"
+    assert entries["max_pool"]["config"]["data_format"] == "channels_last"
+    assert entries["max_pool"]["config"]["padding"] == "same"
+    assert entries["reshape"]["config"]["newshape"] == [1]
+    assert entries["cast"]["config"]["dtype"] == "int64"
+
+
 def test_tensor_constants_are_written_as_keras3_tensors():
     x = keras.Input((2,))
     entries = _entries(keras.Model(x, ops.multiply(x, torch.tensor([2.0, 3.0]))))
