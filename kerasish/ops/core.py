@@ -59,8 +59,10 @@ def to_tensor(x: Any, dtype: Any = None, device: Any = None) -> torch.Tensor:
         return torch.as_tensor(x, dtype=target or _python_scalar_dtype(x), device=device)
     if isinstance(x, (np.ndarray, np.generic)):
         array = np.asarray(x)
-        if array.dtype == np.uint32:
+        if array.dtype == np.uint32:  # torch has no usable uint32/uint16; Keras widens them
             array = array.astype(np.int64)
+        elif array.dtype == np.uint16:
+            array = array.astype(np.int32)
         # torch shares memory only with writeable arrays of non-negative strides (not x[::-1]);
         # others are copied.
         shareable = array.flags.writeable and builtins.all(s >= 0 for s in array.strides)

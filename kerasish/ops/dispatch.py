@@ -27,6 +27,9 @@ BACKEND_PREFIX = "keras.backend."
 
 _SYMBOLS: dict[str, Callable] = {}
 _SYMBOL_OF: dict[int, str] = {}
+# Ops whose Keras 3 symbolic spec has another dtype than running the op gives (``cumsum`` of an
+# int64 tensor is int64 symbolically, int32 when run): symbol -> rule(*args, **kwargs) -> dtype.
+_OUTPUT_DTYPES: dict[str, Callable] = {}
 
 
 def register_symbol(symbol: str, function: Callable) -> None:
@@ -43,6 +46,10 @@ def lookup_symbol(symbol: str) -> Callable:
             f"kerasish.ops functions ('{KERAS_PREFIX}<name>') and these TensorFlow functions: "
             f"{sorted(s for s in _SYMBOLS if not s.startswith((KERAS_PREFIX, BACKEND_PREFIX)))}."
         ) from None
+
+
+def output_dtype_rule(symbol: str) -> Optional[Callable]:
+    return _OUTPUT_DTYPES.get(symbol)
 
 
 def symbol_of(function: Callable) -> str:
@@ -84,13 +91,17 @@ def keras_op(
     *,
     name: Optional[str] = None,
     namespace: str = KERAS_PREFIX,
+    output_dtype: Optional[Callable] = None,
 ) -> Callable:
     """Register ``function`` as ``<namespace><name>`` (``keras.ops.sum``) and make it build
-    graph nodes on KerasTensors."""
+    graph nodes on KerasTensors. ``output_dtype(*args, **kwargs)`` gives the symbolic output's
+    dtype where Keras 3's spec differs from what running the op gives."""
 
     def decorate(fn: Callable) -> Callable:
         symbol = namespace + (name or fn.__name__)
         register_symbol(symbol, fn)
+        if output_dtype is not None:
+            _OUTPUT_DTYPES[symbol] = output_dtype
 
         @functools.wraps(fn)
         def op(*args: Any, **kwargs: Any) -> Any:

@@ -1,7 +1,8 @@
 """NumPy-like ops (``keras.ops`` numpy namespace) on torch tensors.
 
-Dtype rules follow Keras 3's torch backend where it departs from torch: integer sums, products
-and cumulative sums come back as int32 (not torch's int64), indices from ``argmax``/``argmin``/
+Dtype rules follow Keras 3's torch backend where it departs from torch: integer sums and products
+come back as int32 (not torch's int64), cumulative sums and products keep the input's dtype
+narrowed to 32 bits (booleans give int32), indices from ``argmax``/``argmin``/
 ``argsort`` are int32, and means, divisions and float functions of integers give ``floatx()``.
 Python scalars are "weak" as in Keras: ``int32_tensor * 2`` stays int32, ``x + 1.5`` follows x
 when x is floating.
@@ -118,8 +119,14 @@ def _power(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 power = _op("power", _power, "x1, x2")
 negative = _op("negative", torch.negative, "x")
-abs = _op("abs", torch.abs, "x")  # noqa: A001
-absolute = _op("absolute", torch.abs, "x")
+
+
+def _absolute(x: torch.Tensor) -> torch.Tensor:
+    return x if x.dtype == torch.bool else torch.abs(x)  # booleans are their own absolute value
+
+
+abs = _op("abs", _absolute, "x")  # noqa: A001
+absolute = _op("absolute", _absolute, "x")
 sign = _op("sign", torch.sign, "x")
 square = _op("square", lambda x: torch.square(x.to(torch.int32) if x.dtype == torch.bool else x), "x")
 sqrt = _op("sqrt", lambda x: torch.sqrt(_float_inputs(x)), "x")
@@ -207,35 +214,48 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
 # ------------------------------------------------------------------ linear algebra
 
 
-@keras_op
-def matmul(x1: Any, x2: Any) -> torch.Tensor:
+def _product_operands(x1: Any, x2: Any) -> tuple[torch.Tensor, torch.Tensor, Optional[torch.dtype]]:
+    """Operands in one dtype for torch's matrix products, and the dtype to cast the result to.
+
+    torch multiplies no booleans: Keras computes a boolean product in ``floatx()`` and casts it
+    back (any nonzero sum is True).
+    """
     a, b = same_device_tensors(x1, x2)
+    if a.dtype == torch.bool and b.dtype == torch.bool:
+        return a.to(_floatx()), b.to(_floatx()), torch.bool
     if a.dtype != b.dtype:
         common = torch.promote_types(a.dtype, b.dtype)
         a, b = a.to(common), b.to(common)
-    return torch.matmul(a, b)
+    return a, b, None
+
+
+def _cast_result(result: torch.Tensor, dtype: Optional[torch.dtype]) -> torch.Tensor:
+    return result if dtype is None else result.to(dtype)
+
+
+@keras_op
+def matmul(x1: Any, x2: Any) -> torch.Tensor:
+    a, b, result_dtype = _product_operands(x1, x2)
+    return _cast_result(torch.matmul(a, b), result_dtype)
 
 
 @keras_op
 def dot(x1: Any, x2: Any) -> torch.Tensor:
     """NumPy's ``dot``: scalars multiply, 1-D is an inner product, N-D contracts x1[-1] with x2[-2]."""
-    a, b = same_device_tensors(x1, x2)
-    if a.dtype != b.dtype:
-        common = torch.promote_types(a.dtype, b.dtype)
-        a, b = a.to(common), b.to(common)
+    a, b, result_dtype = _product_operands(x1, x2)
     if a.ndim == 0 or b.ndim == 0:
-        return a * b
+        return _cast_result(a * b, result_dtype)
     if b.ndim <= 2 or a.ndim == 1:
-        return torch.matmul(a, b)
-    return torch.tensordot(a, b, dims=([-1], [b.ndim - 2]))
+        return _cast_result(torch.matmul(a, b), result_dtype)
+    return _cast_result(torch.tensordot(a, b, dims=([-1], [b.ndim - 2])), result_dtype)
 
 
 @keras_op
 def tensordot(x1: Any, x2: Any, axes: Any = 2) -> torch.Tensor:
-    a, b = same_device_tensors(x1, x2)
+    a, b, result_dtype = _product_operands(x1, x2)
     if isinstance(axes, (list, tuple)):
         axes = [list(a_) if isinstance(a_, (list, tuple)) else [a_] for a_ in axes]
-    return torch.tensordot(a, b, dims=axes)
+    return _cast_result(torch.tensordot(a, b, dims=axes), result_dtype)
 
 
 @keras_op
@@ -354,6 +374,8 @@ def all(x: Any, axis: Any = None, keepdims: bool = False) -> torch.Tensor:  # no
 def _arg_extreme(torch_fn: Callable, name: str) -> Callable:
     def arg_extreme(x: Any, axis: Optional[int] = None, keepdims: bool = False) -> torch.Tensor:
         x = to_tensor(x)
+        if x.dtype == torch.bool:  # torch has no boolean argmax/argmin; Keras compares as uint8
+            x = x.to(torch.uint8)
         if axis is None:
             result = torch_fn(x.flatten())
             if keepdims:
@@ -386,18 +408,42 @@ def sort(x: Any, axis: Optional[int] = -1) -> torch.Tensor:
     return torch.sort(x, dim=axis, stable=True).values
 
 
+# Keras 3 computes in at most 32 bits on torch (``dtypes.result_type`` narrows 64-bit dtypes).
+_NARROWED_64_BIT = {
+    torch.int64: torch.int32,
+    torch.uint64: torch.uint32,
+    torch.float64: torch.float32,
+    torch.complex128: torch.complex64,
+}
+
+
+def _cumulative_dtype(x: torch.Tensor, dtype: Any) -> torch.dtype:
+    """Keras 3's torch-backend result dtype: ``dtype`` or the input's, narrowed to 32 bits;
+    booleans count as int32. Narrower integers stay as they are (int8 sums wrap, as in Keras)."""
+    result = x.dtype if dtype is None else backend.torch_dtype(dtype)
+    result = _NARROWED_64_BIT.get(result, result)
+    return torch.int32 if result == torch.bool else result
+
+
+def _cumulative_spec_dtype(x: Any, axis: Any = None, dtype: Any = None) -> str:
+    # Keras 3's symbolic spec skips the 64-bit narrowing its torch backend applies when run.
+    result = backend.standardize_dtype(x.dtype if dtype is None else dtype)
+    return "int32" if result == "bool" else result
+
+
 def _cumulative(torch_fn: Callable, name: str) -> Callable:
     def cumulative(x: Any, axis: Optional[int] = None, dtype: Any = None) -> torch.Tensor:
         x = to_tensor(x)
         if axis is None:
             x, axis = x.flatten(), 0
-        if dtype is not None:
-            return torch_fn(x.to(backend.torch_dtype(dtype)), dim=axis)
-        result = torch_fn(x, dim=axis)
-        return _small_ints_to_int32(result, x.dtype)
+        result_dtype = _cumulative_dtype(x, dtype)
+        if result_dtype == torch.float16 and x.device.type == "cpu":
+            # Keras accumulates float16 in float32 on the CPU.
+            return torch_fn(x, dim=axis, dtype=torch.float32).to(torch.float16)
+        return torch_fn(x, dim=axis, dtype=result_dtype)
 
     cumulative.__name__ = cumulative.__qualname__ = name
-    return keras_op(cumulative)
+    return keras_op(cumulative, output_dtype=_cumulative_spec_dtype)
 
 
 cumsum = _cumulative(torch.cumsum, "cumsum")

@@ -44,7 +44,9 @@ class TFOpLambda(Layer):
         op = dispatch.lookup_symbol(symbol)
         if kwargs.get("name") is None:
             kwargs["name"] = backend.unique_object_name(_default_name(symbol))
-        kwargs.pop("autocast", None)
+        # An op computes in its inputs' dtypes (tf.keras' TFOpLambda and Keras 3 operations
+        # never cast them to a policy's compute dtype).
+        kwargs["autocast"] = False
         super().__init__(**kwargs)
         self.symbol = symbol
         self.function = op
@@ -66,20 +68,31 @@ class TFOpLambda(Layer):
         return torch.nn.Module.__call__(self, *args, **kwargs)
 
     def call(self, *args: Any, **kwargs: Any) -> Any:
+        args, kwargs = self.full_arguments(args, kwargs)
+        return self.function(*args, **kwargs)
+
+    def full_arguments(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        """One call's arguments with the layer's fixed ``arguments`` added, as the op takes them."""
         if self._var_positional is not None and self._var_positional in kwargs:
+            kwargs = dict(kwargs)
             args = args + tuple(kwargs.pop(self._var_positional))
         if self.arguments:
             fixed = dict(self.arguments)
             if self._leading_argument is not None:
                 args = (fixed.pop(self._leading_argument),) + args
             kwargs = {**fixed, **kwargs}
-        return self.function(*args, **kwargs)
+        return args, kwargs
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
         # Constant arrays join the KerasTensors on the meta device for shape inference.
-        args = tree.map_structure(_meta_constant, args)
-        kwargs = tree.map_structure(_meta_constant, kwargs)
-        return self._meta_output_spec(args, kwargs)
+        spec = self._meta_output_spec(
+            tree.map_structure(_meta_constant, args), tree.map_structure(_meta_constant, kwargs)
+        )
+        rule = dispatch.output_dtype_rule(self.symbol)
+        if rule is not None:
+            full_args, full_kwargs = self.full_arguments(args, kwargs)
+            spec.dtype = rule(*full_args, **full_kwargs)
+        return spec
 
     def get_config(self) -> dict:
         config = {**super().get_config(), "function": self.symbol}
@@ -108,8 +121,8 @@ class SlicingOpLambda(TFOpLambda):
         return torch.nn.Module.__call__(self, *args, **kwargs)
 
     def call(self, *args: Any, **kwargs: Any) -> Any:
-        args = tuple(_decode_slices(a) for a in args)
-        kwargs = {k: _decode_slices(v) for k, v in kwargs.items()}
+        args = tuple(decode_slices(a) for a in args)
+        kwargs = {k: decode_slices(v) for k, v in kwargs.items()}
         return super().call(*args, **kwargs)
 
 
@@ -134,7 +147,7 @@ def _encode_slices(value: Any) -> Any:
     return value
 
 
-def _decode_slices(value: Any) -> Any:
+def decode_slices(value: Any) -> Any:
     if isinstance(value, dict):
         if value.get("class_name") == "__ellipsis__":
             return Ellipsis
@@ -144,5 +157,5 @@ def _decode_slices(value: Any) -> Any:
             return slice(value["start"], value["stop"], value["step"])
         return value
     if isinstance(value, (list, tuple)):
-        return type(value)(_decode_slices(v) for v in value)
+        return type(value)(decode_slices(v) for v in value)
     return value

@@ -6,7 +6,8 @@ Keras 3's terms: every object gets ``module``/``registered_name``, dtypes become
 dicts, ``InputLayer`` has ``batch_shape``, calls are ``{"args", "kwargs"}`` with
 ``__keras_tensor__`` entries, and a nested model's calls are numbered from 0 in
 ``inbound_nodes`` but from 1 in ``input_layers``/``output_layers`` (a Sequential from 0), as
-Keras 3 numbers them.
+Keras 3 numbers them. Op layers become the Keras 3 operations recording the same ops
+(``ops.keras3_ops``), since Keras 3 has no ``TFOpLambda``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from kerasish.graph.keras_tensor import KerasTensor
+from kerasish.ops.op_layer import TFOpLambda
 from kerasish.saving import registry
 from kerasish.utils import tree
 
@@ -180,24 +182,34 @@ def functional_config(model: Any) -> dict:
             "config": {"shape": _jsonable(x.shape), "dtype": x.dtype, "keras_history": history_of(x)},
         }
 
+    def encode(x: Any) -> Any:
+        # Call arguments: tensors as Keras 3 writes them, constants as `__tensor__`/`__numpy__`.
+        if isinstance(x, KerasTensor):
+            return keras_tensor(x)
+        if isinstance(x, (list, tuple)):
+            return [encode(item) for item in x]
+        if isinstance(x, dict):
+            return {key: encode(item) for key, item in x.items()}
+        from kerasish.saving.serialization import serialize_keras_object
+
+        return serialize_keras_object(x)
+
     layer_configs = []
     for layer in model.layers:
+        calls = [node for node in layer._inbound_nodes if id(node) in member_nodes and not node.is_input]
+        if isinstance(layer, TFOpLambda):
+            entry = _operation_entry(layer, calls, encode)
+            layer_configs.append(entry)
+            continue
         inbound = []
-        for node in layer._inbound_nodes:
-            if id(node) not in member_nodes or node.is_input:
-                continue
+        for node in calls:
             # Masks the framework filled in (`mask`, MultiHeadAttention's `<arg>_mask`) are
             # derived again when the call is replayed, as in Keras 3.
             framework = set(getattr(node, "framework_kwargs", ()))
             if getattr(node, "mask_from_framework", False):
                 framework.add("mask")
             kwargs = {key: value for key, value in node.call_kwargs.items() if key not in framework}
-            inbound.append(
-                {
-                    "args": _jsonable_structure(tree.map_structure(keras_tensor, list(node.call_args))),
-                    "kwargs": _jsonable_structure(tree.map_structure(keras_tensor, kwargs)),
-                }
-            )
+            inbound.append({"args": encode(list(node.call_args)), "kwargs": encode(kwargs)})
         entry = serialize_layer(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = inbound
@@ -216,11 +228,28 @@ def functional_config(model: Any) -> dict:
     }
 
 
-def _jsonable_structure(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_jsonable_structure(v) for v in value]
-    if isinstance(value, list):
-        return [_jsonable_structure(v) for v in value]
-    if isinstance(value, dict) and value.get("class_name") != "__keras_tensor__":
-        return {key: _jsonable_structure(v) for key, v in value.items()}
-    return value
+def _operation_entry(layer: TFOpLambda, calls: list, encode: Any) -> dict:
+    """An op layer as the Keras 3 operation recording the same op (``Mean`` with its ``axis``
+    in the config, the tensors in the node), which real Keras 3 can rebuild."""
+    from kerasish.ops.keras3_ops import operation_call
+
+    constructor = None
+    inbound = []
+    for node in calls:
+        operation, arguments, call_args = operation_call(layer, node)
+        if constructor is not None and arguments != constructor:
+            raise NotImplementedError(
+                f"Saving the op layer '{layer.name}' in Keras 3's format: its calls differ in the "
+                f"non-tensor arguments of the op ({constructor} vs {arguments}), which a Keras 3 "
+                "operation fixes once."
+            )
+        constructor = arguments
+        inbound.append({"args": encode(call_args), "kwargs": {}})
+    return {
+        "module": operation.module,
+        "class_name": operation.class_name,
+        "config": {"name": layer.name, **encode(constructor)},
+        "registered_name": operation.class_name,
+        "name": layer.name,
+        "inbound_nodes": inbound,
+    }

@@ -21,29 +21,35 @@ def is_operation(class_name: str, module: Optional[str]) -> bool:
     if module:
         return module.startswith("keras.src.ops.") or module.startswith("keras.ops")
     from kerasish.ops import dispatch
-    from kerasish.saving.keras3_weights import to_snake_case
 
     try:
-        dispatch.lookup_symbol("keras.ops." + to_snake_case(class_name))
+        dispatch.lookup_symbol(_symbol(class_name, module))
     except ValueError:
         return False
     return True
 
 
+def _symbol(class_name: str, module: Optional[str]) -> str:
+    from kerasish.ops import keras3_names
+    from kerasish.saving.keras3_weights import to_snake_case
+
+    return keras3_names.symbol_for_class(class_name, module) or "keras.ops." + to_snake_case(class_name)
+
+
 class OperationFactory:
     """``retrieve_class``'s answer for an operation: ``from_config`` builds its op layer."""
 
-    def __init__(self, class_name: str) -> None:
-        from kerasish.saving.keras3_weights import to_snake_case
-
+    def __init__(self, class_name: str, module: Optional[str] = None) -> None:
         self.class_name = class_name
-        self.symbol = "keras.ops." + to_snake_case(class_name)
+        self.symbol = _symbol(class_name, module)
 
     def from_config(self, config: dict) -> Any:
-        from kerasish.ops.op_layer import TFOpLambda
+        from kerasish.ops.dispatch import SLICING_SYMBOLS
+        from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda
 
+        cls = SlicingOpLambda if self.symbol in SLICING_SYMBOLS else TFOpLambda
         try:
-            layer = TFOpLambda(self.symbol, name=config.get("name"))
+            layer = cls(self.symbol, name=config.get("name"))
         except ValueError as err:
             raise NotImplementedError(
                 f"The Keras 3 operation '{self.class_name}' ({self.symbol}) in this model's config "

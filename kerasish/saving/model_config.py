@@ -348,6 +348,10 @@ def _decode_keras3(value: Any, tensor_from) -> Any:
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
             return tensor_from(value["config"]["keras_history"])
+        if value.get("class_name") in ("__tensor__", "__numpy__"):  # a constant argument
+            from kerasish.saving.serialization import deserialize_keras_object
+
+            return deserialize_keras_object(value)
         return {key: _decode_keras3(v, tensor_from) for key, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_decode_keras3(v, tensor_from) for v in value)
