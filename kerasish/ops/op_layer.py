@@ -76,6 +76,10 @@ class TFOpLambda(Layer):
         return self.function(*args, **kwargs)
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        # Ops whose output shapes depend on values (``unique``) give their specs themselves.
+        output_spec = getattr(self.function, "output_spec", None)
+        if output_spec is not None:
+            return output_spec(*args, **{**self.arguments, **kwargs})
         # Constant arrays join the KerasTensors on the meta device for shape inference.
         args = tree.map_structure(_meta_constant, args)
         kwargs = tree.map_structure(_meta_constant, kwargs)
