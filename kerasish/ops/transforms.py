@@ -96,10 +96,11 @@ def _grad_caller(grad: Callable) -> Callable:
         params = inspect.signature(grad).parameters.values()
     except (TypeError, ValueError):
         return lambda inputs, upstream: grad(*inputs, upstream=upstream)
-    keras_style = any(p.name == "upstream" and p.kind is not p.POSITIONAL_ONLY for p in params) or any(
-        p.kind is p.VAR_POSITIONAL for p in params
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    tf_style = len(positional) == 1 and not any(
+        p.kind is p.VAR_POSITIONAL or (p.kind is p.KEYWORD_ONLY and p.name == "upstream") for p in params
     )
-    if keras_style:
+    if not tf_style:
         return lambda inputs, upstream: grad(*inputs, upstream=upstream)
     return lambda inputs, upstream: grad(upstream)
 
