@@ -70,6 +70,10 @@ CASES = [
     ("ctc_decode", (LOGITS, LOGIT_LENGTHS), {}),
     ("ctc_decode", (LOGITS, LOGIT_LENGTHS), {"merge_repeated": False, "mask_index": 2}),
     ("ctc_decode", (LOGITS.astype("float64"), LOGIT_LENGTHS), {"mask_index": None}),
+    ("ctc_decode", (LOGITS, LOGIT_LENGTHS), {"strategy": "beam_search"}),
+    ("ctc_decode", (LOGITS, LOGIT_LENGTHS), {"strategy": "beam_search", "beam_width": 3, "top_paths": 3}),
+    ("ctc_decode", (LOGITS[:2, :6], LOGIT_LENGTHS[:2] - 2), {"strategy": "beam_search", "beam_width": 4, "top_paths": 2,
+                                                           "mask_index": None}),
     ("unfold", (IMAGES, 2), {}),
     ("unfold", (IMAGES, (3, 2)), {"dilation": (1, 2), "padding": 1, "stride": 2}),
     ("fold", (BLOCKS, (5, 6), 2), {}),
@@ -239,6 +243,7 @@ SYMBOLIC = [
     ("cdist", (4, 3), "float32", (), {}),
     ("stft", (2, 40), "float32", (10, 4, 16), {}),
     ("ctc_decode", (3, 8, 5), "float32", (), {}),
+    ("ctc_decode", (3, 8, 5), "float32", (), {"strategy": "beam_search", "beam_width": 4, "top_paths": 2}),
     ("unfold", (2, 3, 6, 5), "float32", (2,), {"stride": 1}),
     ("fold", (2, 12, 20), "float32", ((5, 6), 2), {}),
     ("rearrange", (2, 4, 6, 3), "float32", ("b (h1 h) w c -> b h (h1 w c)",), {"h1": 2}),
@@ -250,7 +255,7 @@ EAGER_INPUTS = {
 }
 
 
-@pytest.mark.parametrize("case", SYMBOLIC, ids=[c[0] for c in SYMBOLIC])
+@pytest.mark.parametrize("case", SYMBOLIC, ids=[c[0] + str(i) for i, c in enumerate(SYMBOLIC)])
 def test_functional_model_with_op_matches_keras(case, tmp_path):
     """The op on KerasTensors: same symbolic shapes as Keras, same model outputs, and the
     `.keras` file round-trips through kerasish."""
@@ -265,7 +270,7 @@ def test_functional_model_with_op_matches_keras(case, tmp_path):
             outputs = lib.ops.cdist(*inputs)
         elif name == "ctc_decode":
             inputs = [inputs, lib.Input(batch_shape=(3,), dtype="int32")]
-            outputs = lib.ops.ctc_decode(*inputs)
+            outputs = lib.ops.ctc_decode(*inputs, **kwargs)
         else:
             outputs = getattr(lib.ops, name)(inputs, *rest, **kwargs)
         outs.append((lib.Model(inputs, outputs), outputs))

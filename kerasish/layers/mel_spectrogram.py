@@ -97,6 +97,9 @@ class MelSpectrogram(Layer):
             num_mel_bins, fft_length // 2 + 1, sampling_rate, min_freq, self.max_freq
         )
         self.register_buffer("mel_weights", matrix, persistent=False)
+        # Keras' float32 ``10 * log10(max(|ref_power|, min_power))``, a Python float once.
+        reference = torch.tensor(max(abs(float(ref_power)), min_power), dtype=torch.float32)
+        self._reference_db = float(10.0 * torch.log10(reference))
         self.built = True
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -113,9 +116,7 @@ class MelSpectrogram(Layer):
         return mel.transpose(-1, -2).to(compute)
 
     def _decibels(self, power: torch.Tensor) -> torch.Tensor:
-        db = 10.0 * torch.log10(torch.clamp(power, min=self.min_power))
-        reference = max(abs(float(self.ref_power)), self.min_power)
-        db = db - 10.0 * torch.log10(torch.tensor(reference, dtype=torch.float32, device=db.device))
+        db = 10.0 * torch.log10(torch.clamp(power, min=self.min_power)) - self._reference_db
         return torch.maximum(db, torch.max(db) - self.top_db)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:

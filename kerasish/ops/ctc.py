@@ -2,7 +2,8 @@
 
 Inputs are Keras' batch-major logits ``(batch, time, classes)``; the loss is torch's fused
 ``F.ctc_loss`` on their log-softmax (per-sample, unreduced, as Keras' torch backend), and greedy
-decoding is Keras' vectorised argmax / merge / compaction, with nothing read on the host.
+decoding is Keras' vectorised argmax / merge / compaction, with nothing read on the host;
+beam search is in ``ctc_beam_search``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.ops.core import to_tensor
+from kerasish.ops.ctc_beam_search import beam_search
 from kerasish.ops.dispatch import keras_op
 
 
@@ -76,13 +79,29 @@ def ctc_decode(
     their negative summed scores ``(batch, top_paths)``."""
     inputs = _float_logits(inputs)
     lengths = to_tensor(sequence_lengths, dtype="int32", device=inputs.device)
+    if mask_index is None:
+        mask_index = inputs.shape[-1] - 1
     if strategy == "greedy":
-        if mask_index is None:
-            mask_index = inputs.shape[-1] - 1
         return _greedy(inputs, lengths, merge_repeated, mask_index)
     if strategy == "beam_search":
-        raise NotImplementedError(
-            "kerasish.ops.ctc_decode(strategy='beam_search') is not implemented; "
-            "strategy='greedy' is."
-        )
+        return beam_search(inputs, lengths, beam_width, top_paths, mask_index)
     raise ValueError(f"Invalid strategy {strategy}. Supported values are 'greedy' and 'beam_search'.")
+
+
+def ctc_decode_output_spec(
+    inputs: KerasTensor,
+    sequence_lengths: Any,
+    strategy: str = "greedy",
+    beam_width: int = 100,
+    top_paths: int = 1,
+    merge_repeated: bool = True,
+    mask_index: Any = 0,
+) -> tuple:
+    """Keras' symbolic shapes. Beam search reads lengths on the host, so it cannot run on
+    meta tensors; its shapes need no run."""
+    paths = 1 if strategy == "greedy" else top_paths
+    batch, steps = inputs.shape[0], inputs.shape[1]
+    return KerasTensor((paths, batch, steps), "int32"), KerasTensor((batch, paths), "float32")
+
+
+ctc_decode.eager.output_spec = ctc_decode_output_spec

@@ -50,9 +50,24 @@ def test_greedy_decode_merges_repeats_drops_blanks_and_pads():
     assert unmerged[0, 0].tolist() == [1, 1, 0, 1, -1, -1]
 
 
-def test_decode_strategies():
-    logits = np.zeros((1, 2, 3), "float32")
-    with pytest.raises(NotImplementedError, match="beam_search"):
-        ops.ctc_decode(logits, np.array([2]), strategy="beam_search")
+def test_beam_search_finds_the_most_probable_labelling_over_alignments():
+    """Here the best single path (greedy) decodes to [] but the labelling [1] has more mass."""
+    probs = np.stack([[[0.6, 0.4], [0.6, 0.4], [0.6, 0.4]]])
+    logits = np.log(probs).astype("float32")
+    greedy, _ = ops.ctc_decode(logits, np.array([3]))
+    assert greedy[0, 0].tolist() == [-1, -1, -1]
+    paths, scores = ops.ctc_decode(logits, np.array([3]), strategy="beam_search", beam_width=4, top_paths=2)
+    assert paths.shape == (2, 1, 3) and scores.shape == (1, 2)
+    assert paths[0, 0].tolist() == [1, -1, -1] and paths[1, 0].tolist() == [-1, -1, -1]
+    p_one = 1 - 0.6**3 - (0.4 * 0.6 * 0.4)  # every path but blank-only and 1,blank,1
+    np.testing.assert_allclose(scores.exp().numpy(), [[p_one, 0.6**3]], rtol=1e-5)
+
+
+def test_decode_symbolic_shapes_and_bad_strategy():
+    import kerasish
+
+    inputs, lengths = kerasish.Input((8, 5)), kerasish.Input((), dtype="int32")
+    paths, scores = ops.ctc_decode(inputs, lengths, strategy="beam_search", top_paths=3)
+    assert paths.shape == (3, None, 8) and paths.dtype == "int32" and scores.shape == (None, 3)
     with pytest.raises(ValueError, match="Invalid strategy"):
-        ops.ctc_decode(logits, np.array([2]), strategy="best")
+        ops.ctc_decode(np.zeros((1, 2, 3), "float32"), np.array([2]), strategy="best")
