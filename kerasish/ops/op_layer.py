@@ -76,7 +76,7 @@ class TFOpLambda(Layer):
         return self.function(*args, **kwargs)
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
-        # Ops whose output shapes depend on values (``unique``) give their specs themselves.
+        # Ops that cannot run on meta tensors (``unique``: value-dependent length) give their specs.
         output_spec = getattr(self.function, "output_spec", None)
         if output_spec is not None:
             return output_spec(*args, **{**self.arguments, **kwargs})
