@@ -74,6 +74,7 @@ from kerasish.layers.image_augmentation import (
 from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.lambda_layer import Lambda
+from kerasish.layers.mel_spectrogram import MelSpectrogram
 from kerasish.layers.merging import (
     Add,
     Average,
@@ -172,11 +173,14 @@ from kerasish.layers.separable_conv import (
 )
 from kerasish.layers.serialization import deserialize, serialize
 from kerasish.layers.spectral_normalization import SpectralNormalization
+from kerasish.layers.stft_spectrogram import STFTSpectrogram
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
+    "MelSpectrogram",
+    "STFTSpectrogram",
     "RandomCrop",
     "SpectralNormalization",
     "AdaptiveAveragePooling1D",

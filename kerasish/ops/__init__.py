@@ -29,6 +29,8 @@ from kerasish.ops.core import (
     vectorized_map,
     while_loop,
 )
+from kerasish.ops.ctc import ctc_decode, ctc_loss
+from kerasish.ops.einops import rearrange
 from kerasish.ops.linalg import (
     cholesky,
     cholesky_inverse,
@@ -325,6 +327,7 @@ from kerasish.ops.numpy_extra import (
     vsplit,
     vstack,
 )
+from kerasish.ops.numpy_late import argpartition, cdist, unique
 from kerasish.ops.numpy_more import (
     bartlett,
     blackman,
@@ -344,6 +347,9 @@ from kerasish.ops.numpy_more import (
     saturate_cast,
     view,
 )
+from kerasish.ops.signal import istft, stft
+from kerasish.ops.sliding_blocks import fold, unfold
+from kerasish.ops.transforms import associative_scan, custom_gradient, jvp, vectorize
 
 __all__ = [
     "abs",
@@ -670,4 +676,20 @@ __all__ = [
     "switch",
     "extract_sequences",
     "scan",
+    "argpartition",
+    "associative_scan",
+    "cdist",
+    "ctc_decode",
+    "ctc_loss",
+    "custom_gradient",
+    "fold",
+    "istft",
+    "jvp",
+    "rearrange",
+    "stft",
+    "unfold",
+    "unique",
+    "vectorize",
 ]
+
+from kerasish.ops import _namespaces  # noqa: E402, F401  (fills keras.ops.numpy/nn/linalg)

@@ -84,6 +84,10 @@ class TFOpLambda(Layer):
         return args, kwargs
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
+        # Ops that cannot run on meta tensors (``unique``: value-dependent length) give their specs.
+        output_spec = getattr(self.function, "output_spec", None)
+        if output_spec is not None:
+            return output_spec(*args, **{**self.arguments, **kwargs})
         # Constant arrays join the KerasTensors on the meta device for shape inference.
         spec = self._meta_output_spec(
             tree.map_structure(_meta_constant, args), tree.map_structure(_meta_constant, kwargs)
