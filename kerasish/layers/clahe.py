@@ -110,7 +110,7 @@ class ContrastLimitedAdaptiveHistogramEqualization(Layer):
         cdf = torch.cumsum(hists, dim=-1)
         cdf_min = torch.amin(cdf, dim=-1, keepdim=True)
         numerator = (cdf - cdf_min) * 255.0
-        denominator = torch.tensor(tile_h * tile_w, dtype=cdf.dtype, device=device) - cdf_min
+        denominator = tile_h * tile_w - cdf_min
         denominator = torch.where(denominator == 0, torch.ones_like(denominator), denominator)
         cdf = torch.clamp(numerator / denominator, 0, 255)
         # Edge tiles repeated once on every side, so that every pixel has four neighbours.

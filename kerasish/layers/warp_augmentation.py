@@ -96,8 +96,7 @@ def _blur_noise(noise: torch.Tensor, sigma: float, data_format: str) -> torch.Te
     fields (and so the bilinear weights) bit for bit Keras'."""
     size = int(np.float32(6.0) * np.float32(sigma)) | 1
     x = torch.arange(size, dtype=noise.dtype, device=noise.device) - (size - 1) / 2
-    sigma_tensor = torch.tensor(sigma, dtype=torch.float32, device=noise.device)
-    one_d = torch.exp(-0.5 * (x / sigma_tensor) ** 2)
+    one_d = torch.exp(-0.5 * (x / sigma) ** 2)  # sigma is float32-exact: Keras' 0-d tensor
     one_d = one_d / torch.sum(one_d)
     kernel = torch.outer(one_d, one_d).view(1, 1, size, size)
     if data_format == "channels_last":
@@ -195,10 +194,11 @@ class RandomPerspective(_RandomImageLayer):
         probability = self._uniform(batch, self.factor[0], self.factor[1], device)
         apply = self._uniform(batch, 0.0, 1.0, device) < probability
         shift = self._uniform(batch * 8, -0.5 * self.scale, 0.5 * self.scale, device, dtype)
-        corners = torch.tensor(
-            [[0.0, 0.0], [width - 1, 0.0], [0.0, height - 1], [width - 1, height - 1]],
-            dtype=dtype, device=device,
-        ).expand(batch, 4, 2)
+        # Keras' corners (0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1), filled on the device.
+        corners = torch.zeros(4, 2, dtype=dtype, device=device)
+        corners[1::2, 0] = width - 1
+        corners[2:, 1] = height - 1
+        corners = corners.expand(batch, 4, 2)
         end = corners + corners * shift.view(batch, 4, 2)
         return {"apply": apply, "start_points": corners, "end_points": end}
 
