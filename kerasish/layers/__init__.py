@@ -13,6 +13,7 @@ from kerasish.layers.adaptive_pooling import (
 from kerasish.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from kerasish.layers.base import Layer
 from kerasish.layers.categorical import CategoryEncoding, Discretization
+from kerasish.layers.clahe import ContrastLimitedAdaptiveHistogramEqualization
 from kerasish.layers.color_augmentation import (
     AutoContrast,
     Equalization,
@@ -93,6 +94,7 @@ from kerasish.layers.merging import (
     multiply,
     subtract,
 )
+from kerasish.layers.mix_augmentation import CutMix
 from kerasish.layers.normalization import (
     BatchNormalization,
     GroupNormalization,
@@ -100,6 +102,7 @@ from kerasish.layers.normalization import (
     UnitNormalization,
 )
 from kerasish.layers.pipeline import Pipeline
+from kerasish.layers.policy_augmentation import AugMix, RandAugment
 from kerasish.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -175,6 +178,7 @@ from kerasish.layers.serialization import deserialize, serialize
 from kerasish.layers.spectral_normalization import SpectralNormalization
 from kerasish.layers.stft_spectrogram import STFTSpectrogram
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
+from kerasish.layers.warp_augmentation import RandomElasticTransform, RandomPerspective
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
@@ -298,6 +302,12 @@ __all__ = [
     "RandomErasing",
     "RandomColorJitter",
     "MixUp",
+    "CutMix",
+    "RandAugment",
+    "AugMix",
+    "RandomPerspective",
+    "RandomElasticTransform",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "AutoContrast",
     "Equalization",
     "RandomInvert",

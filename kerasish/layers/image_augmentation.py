@@ -90,13 +90,29 @@ def affine_transform_nchw(
             "Invalid value for argument `fill_mode`. Expected of one "
             f"{_FILL_MODES}. Received: fill_mode={fill_mode}"
         )
+    batch = images.shape[0]
+    if transform.ndim == 1:
+        transform = transform.unsqueeze(0)
+    transform = transform.to(device=images.device, dtype=torch.float32).expand(batch, 8)
+    rows, cols = _source_coordinates(transform, images.shape[-2], images.shape[-1])
+    return resample_nchw(images, rows, cols, interpolation, fill_mode, fill_value)
+
+
+def resample_nchw(
+    images: torch.Tensor,
+    rows: torch.Tensor,
+    cols: torch.Tensor,
+    interpolation: str,
+    fill_mode: str,
+    fill_value: float,
+) -> torch.Tensor:
+    """Sample ``(batch, channels, height, width)`` images at ``(batch, h_out, w_out)`` source
+    coordinates by ``map_coordinates``' rules (all channels of an image share them), in one
+    gather per interpolation corner. Integer images are rounded back to their dtype."""
     batch, channels, height, width = images.shape
     dtype = images.dtype
     x = images if dtype.is_floating_point else images.to(torch.float32)
-    if transform.ndim == 1:
-        transform = transform.unsqueeze(0)
-    transform = transform.to(device=x.device, dtype=torch.float32).expand(batch, 8)
-    rows, cols = _source_coordinates(transform, height, width)
+    out_height, out_width = rows.shape[-2:]
     fixer = _INDEX_FIXERS[fill_mode]
     constant = fill_mode == "constant"
     # Each axis' sample points, fixed once: (index into the flat image, in bounds, weight).
@@ -109,12 +125,13 @@ def affine_transform_nchw(
         for index, w in _axis_nodes(cols, interpolation)
     ]
     flat = x.reshape(batch, channels, height * width)
+    size = out_height * out_width
     out: Optional[torch.Tensor] = None
     for row_offset, row_valid, row_weight in row_nodes:
         for col, col_valid, col_weight in col_nodes:
-            index = (row_offset + col).reshape(batch, 1, height * width)
+            index = (row_offset + col).reshape(batch, 1, size)
             value = flat.gather(2, index.expand(batch, channels, -1))
-            value = value.reshape(batch, channels, height, width)
+            value = value.reshape(batch, channels, out_height, out_width)
             if row_valid is not None and col_valid is not None:
                 value = torch.where((row_valid & col_valid).unsqueeze(1), value, fill_value)
             if row_weight is not None and col_weight is not None:

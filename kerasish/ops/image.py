@@ -491,3 +491,12 @@ def sobel_edges(images: Any, data_format: Optional[str] = None) -> torch.Tensor:
     edges = F.conv2d(x, kernel, padding=1, groups=channels)
     edges = edges.unflatten(1, (channels, 2)).movedim(2, -1)
     return edges.permute(0, 2, 3, 1, 4) if data_format == "channels_last" else edges
+
+
+# keras.ops.image functions defined in their own modules.
+from kerasish.ops.image_quality import ssim  # noqa: E402,F401
+from kerasish.ops.image_warps import (  # noqa: E402,F401
+    elastic_transform,
+    perspective_transform,
+    scale_and_translate,
+)
