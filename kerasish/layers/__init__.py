@@ -71,6 +71,7 @@ from kerasish.layers.image_augmentation import (
 )
 from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.input_spec import InputSpec
+from kerasish.layers.integer_lookup import IntegerLookup
 from kerasish.layers.lambda_layer import Lambda
 from kerasish.layers.merging import (
     Add,
@@ -170,11 +171,16 @@ from kerasish.layers.separable_conv import (
 )
 from kerasish.layers.serialization import deserialize, serialize
 from kerasish.layers.spectral_normalization import SpectralNormalization
+from kerasish.layers.string_lookup import StringLookup
+from kerasish.layers.text_vectorization import TextVectorization
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
+    "IntegerLookup",
+    "StringLookup",
+    "TextVectorization",
     "RandomCrop",
     "SpectralNormalization",
     "AdaptiveAveragePooling1D",

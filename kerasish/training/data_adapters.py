@@ -52,7 +52,8 @@ class ArrayDataAdapter(DataAdapter):
         self.steps_per_epoch = min(full_steps, steps) if steps else full_steps
 
     def epoch(self) -> Iterator[Batch]:
-        device = self.x[0].device if self.x else torch.device("cpu")
+        device = getattr(self.x[0], "device", None) if self.x else None
+        device = device if isinstance(device, torch.device) else torch.device("cpu")
         order = None
         if self.shuffle and self.shuffle != "batch":
             order = torch.randperm(self.num_samples, device=device)
@@ -81,7 +82,12 @@ def _slicer(start: int, stop: int):
 
 
 def _indexer(index: torch.Tensor):
-    return lambda tensor: tensor.index_select(0, index.to(tensor.device))
+    def take(tensor: Any) -> Any:
+        if isinstance(tensor, np.ndarray):  # string inputs stay NumPy
+            return tensor[index.cpu().numpy()]
+        return tensor.index_select(0, index.to(tensor.device))
+
+    return take
 
 
 class IteratorDataAdapter(DataAdapter):
