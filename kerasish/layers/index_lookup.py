@@ -352,7 +352,7 @@ class IndexLookup(Layer):
         """Learn the vocabulary from an array/list (each row a document) or an iterable of
         batches (``steps`` limits the batches read)."""
         self.reset_state()
-        if _is_batch_iterable(data):
+        if is_batch_iterable(data):
             for i, batch in enumerate(data):
                 if steps is not None and i >= steps:
                     break
@@ -566,7 +566,7 @@ def _file_lines(text: str) -> list:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def _is_batch_iterable(data: Any) -> bool:
+def is_batch_iterable(data: Any) -> bool:
     """Keras' test: an iterable of batches (generator, dataset), not one array or list."""
     return hasattr(data, "__iter__") and not isinstance(
         data, (list, tuple, np.ndarray, torch.Tensor, str, bytes)

@@ -24,8 +24,7 @@ from kerasish import backend
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.layers import text_ops
 from kerasish.layers.base import Layer
-from kerasish.layers.index_lookup import OUTPUT_MODES, listify, validate_choice
-from kerasish.layers.index_lookup import _is_batch_iterable as is_batch_iterable
+from kerasish.layers.index_lookup import OUTPUT_MODES, is_batch_iterable, listify, validate_choice
 from kerasish.layers.string_lookup import StringLookup, as_strings
 
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")

@@ -39,3 +39,12 @@ def test_fit_and_predict_a_text_model():
     assert one_batch.shape == (4, 1)
     np.testing.assert_allclose(model.predict(texts, batch_size=3, verbose=0), one_batch, rtol=1e-6)
     assert np.isfinite(model.evaluate(texts, y, verbose=0))
+
+
+def test_sequential_built_from_string_data():
+    vectorize = layers.TextVectorization(output_mode="count")
+    vectorize.adapt(["a b", "b c"])
+    model = kerasish.Sequential([vectorize, layers.Dense(1, kernel_initializer="ones")])
+    out = model.predict(np.array(["a b b", "c"]), verbose=0)
+    assert model.inputs[0].dtype == "string"
+    np.testing.assert_allclose(out, [[3.0], [1.0]])
