@@ -348,9 +348,10 @@ class IndexLookup(Layer):
 
     # ----------------------------------------------------------------- adapt
 
-    def adapt(self, data: Any, steps: Optional[int] = None) -> None:
+    def adapt(self, data: Any, batch_size: Optional[int] = None, steps: Optional[int] = None) -> None:
         """Learn the vocabulary from an array/list (each row a document) or an iterable of
-        batches (``steps`` limits the batches read)."""
+        batches (``steps`` limits the batches read). ``batch_size`` is tf.keras 2's argument,
+        accepted for its code; it does not change the result."""
         self.reset_state()
         if is_batch_iterable(data):
             for i, batch in enumerate(data):

@@ -186,8 +186,9 @@ class TextVectorization(Layer):
         string (a single list for a scalar string)."""
         strings = self._standardized(as_strings(inputs, self._encoding, self._owner))
         if self._split is None:
-            if self._ngrams is not None:
-                grams = [text_ops.ngrams(row, self._ngrams) for row in strings.reshape(-1, strings.shape[-1]).tolist()]
+            if self._ngrams is not None:  # n-grams along the last axis
+                rows = strings.reshape(-1, strings.shape[-1] if strings.ndim else 1).tolist()
+                grams = [text_ops.ngrams(row, self._ngrams) for row in rows]
                 return np.array(grams, dtype=str).reshape(strings.shape[:-1] + (-1,))
             return strings
         if strings.ndim > 1:

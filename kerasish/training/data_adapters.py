@@ -3,7 +3,7 @@
 Batches are flat lists aligned with the model's inputs and outputs (``y``/``sample_weight`` are
 None when absent). In-memory arrays become tensors on the model's device once, up front; a batch
 is then a slice (a view) or, when shuffling, one ``index_select`` — no DataLoader, no per-batch
-conversion. Generators, ``keras.utils.Sequence``/``PyDataset`` and torch ``Dataset``/
+conversion. String inputs (torch has none) stay NumPy arrays and are sliced/indexed the same way. Generators, ``keras.utils.Sequence``/``PyDataset`` and torch ``Dataset``/
 ``DataLoader`` are read as they come and moved to the device one batch at a time.
 """
 

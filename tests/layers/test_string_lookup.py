@@ -183,3 +183,9 @@ def test_symbolic_call_in_a_model():
     assert outputs.shape == (None, 3) and outputs.dtype == "float32"
     model = kerasish.Model(inputs, outputs)
     np.testing.assert_array_equal(model.predict(np.array([["a", "a"]]), verbose=0), [[0.0, 2.0, 0.0]])
+
+
+def test_adapt_accepts_tf_keras_2_batch_size():
+    layer = layers.StringLookup()
+    layer.adapt(np.array(["a", "b", "b"]), batch_size=1)
+    assert layer.get_vocabulary() == ["[UNK]", "b", "a"]
