@@ -13,6 +13,7 @@ from kerasish import (
     constraints,
     datasets,
     engine,
+    export,
     initializers,
     layers,
     losses,
@@ -27,22 +28,45 @@ from kerasish import (
 )
 from kerasish.compat import install_as_keras
 from kerasish.devices import device_scope as device
-from kerasish.layers import Input, InputLayer, Layer
+from kerasish.graph.keras_tensor import KerasTensor
+from kerasish.initializers import Initializer
+from kerasish.layers import Input, InputLayer, InputSpec, Layer
 from kerasish.legacy import interfaces as _legacy_interfaces
+from kerasish.losses import Loss
+from kerasish.metrics import Metric
 from kerasish.mixed_precision import DTypePolicy
+from kerasish.mixed_precision.policy import FloatDTypePolicy
 from kerasish.models import Model, Sequential
+from kerasish.optimizers import Optimizer
+from kerasish.regularizers import Regularizer
+from kerasish.variables import Variable
 
 _legacy_interfaces.install()  # Keras 1 argument names, as Keras 2.2.5 accepted them
 
 __version__ = "0.1.0"
 
+
+def version() -> str:
+    """Keras 3's ``keras.version()``."""
+    return __version__
+
+
 __all__ = [
     "DTypePolicy",
+    "FloatDTypePolicy",
+    "Initializer",
     "Input",
     "InputLayer",
+    "InputSpec",
+    "KerasTensor",
     "Layer",
+    "Loss",
+    "Metric",
     "Model",
+    "Optimizer",
+    "Regularizer",
     "Sequential",
+    "Variable",
     "activations",
     "applications",
     "backend",
@@ -52,6 +76,7 @@ __all__ = [
     "datasets",
     "device",
     "engine",
+    "export",
     "initializers",
     "install_as_keras",
     "layers",
@@ -64,4 +89,5 @@ __all__ = [
     "preprocessing",
     "regularizers",
     "utils",
+    "version",
 ]

@@ -69,3 +69,27 @@ def test_torch_compile_of_a_keras_cnn_gives_keras_predictions(rng):
     np.testing.assert_allclose(
         compiled(torch.from_numpy(x)).detach().numpy(), expected, atol=1e-5, rtol=0
     )
+
+
+def test_model_export_onnx_matches_keras_3s_artifact(rng, tmp_path):
+    def build(lib):
+        image, extra = lib.Input((8, 8, 3), name="image"), lib.Input((2,), name="extra")
+        x = lib.layers.Conv2D(4, 3, activation="relu")(image)
+        x = lib.layers.Flatten()(lib.layers.MaxPooling2D()(x))
+        return lib.Model([image, extra], lib.layers.Dense(3)(lib.layers.Concatenate()([x, extra])))
+
+    k_model, m_model = build(keras), build(kerasish)
+    m_model.set_weights(k_model.get_weights())
+    inputs = [rng.random((4, 8, 8, 3), dtype=np.float32), rng.random((4, 2), dtype=np.float32)]
+    k_model(inputs)  # Keras 3 exports only a model that has been called
+    k_model.export(str(tmp_path / "keras.onnx"), format="onnx", verbose=False)
+    m_model.export(str(tmp_path / "kerasish.onnx"), format="onnx", verbose=False)
+    sessions = [
+        onnxruntime.InferenceSession(str(tmp_path / f"{n}.onnx"), providers=["CPUExecutionProvider"])
+        for n in ("keras", "kerasish")
+    ]
+    signatures = [[(i.name, i.shape) for i in s.get_inputs()] for s in sessions]
+    assert signatures[0] == signatures[1] == [("image", ["batch", 8, 8, 3]), ("extra", ["batch", 2])]
+    feeds = {"image": inputs[0], "extra": inputs[1]}
+    (expected,), (received,) = (s.run(None, feeds) for s in sessions)
+    np.testing.assert_allclose(received, expected, atol=1e-5, rtol=0)

@@ -60,6 +60,8 @@ from kerasish.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasish.layers.einsum_dense import EinsumDense
 from kerasish.layers.embedding import Embedding
 from kerasish.layers.group_query_attention import GroupQueryAttention
+from kerasish.layers.hashed_crossing import HashedCrossing
+from kerasish.layers.hashing import Hashing
 from kerasish.layers.image_augmentation import (
     RandomBrightness,
     RandomContrast,
@@ -257,6 +259,8 @@ __all__ = [
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
     "GroupNormalization",
+    "HashedCrossing",
+    "Hashing",
     "Identity",
     "Input",
     "InputLayer",

@@ -176,6 +176,12 @@ class Functional(Model):
             except RuntimeError:
                 self._check_input_shapes(list(args))  # a clearer error, if the shapes are wrong
                 raise
+        if len(args) == 1 and type(args[0]) in (list, tuple, dict):
+            # ``model([a, b])`` / ``model({"a": a})`` with torch tensors: matched to the inputs
+            # here, not by Layer's fast path (that one passes a list through as one argument).
+            leaves = tree.flatten(args[0])
+            if leaves and all(type(leaf) is torch.Tensor for leaf in leaves):
+                return self._eager_call(args, dict(kwargs))
         return Layer.__call__(self, *args, **kwargs)
 
     def _eager_call(self, args: tuple, kwargs: dict) -> Any:

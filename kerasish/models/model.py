@@ -117,6 +117,20 @@ class Model(QuantizationRefused, Trainer, Layer):
 
         saving_api.save_model(self, filepath, overwrite, save_format, include_optimizer, **kwargs)
 
+    def export(
+        self,
+        filepath: Any,
+        format: str = "tf_saved_model",
+        verbose: Optional[bool] = None,
+        input_signature: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Keras 3's inference artifact: ``format="onnx"`` or ``"torch"`` (a ``.pt2``
+        ``torch.export`` program); TensorFlow/OpenVINO/LiteRT formats are refused by name."""
+        from kerasish.models.export import export_model
+
+        return export_model(self, filepath, format, verbose, input_signature, **kwargs)
+
     def save_weights(self, filepath: Any, overwrite: bool = True, save_format: Optional[str] = None) -> None:
         """``.weights.h5`` (Keras 3 layout) or ``.h5``/``.hdf5`` (Keras 2 layout)."""
         from kerasish.saving import saving_api

@@ -128,3 +128,15 @@ def test_frozen_nested_model():
     assert len(model.trainable_weights) == 2
     assert len(model.non_trainable_weights) == 4
     assert model.count_params() == 8 * 6 + 8 + 4 * 8 + 4 + 5
+
+
+def test_a_multi_input_model_called_on_a_list_tuple_or_dict_of_torch_tensors():
+    a, b = keras.Input((2,), name="a"), keras.Input((3,), name="b")
+    model = keras.Model([a, b], keras.layers.Concatenate()([a, b]))
+    xa, xb = torch.ones(4, 2), torch.zeros(4, 3)
+    expected = torch.cat([xa, xb], dim=1)
+    for inputs in ([xa, xb], (xa, xb), {"a": xa, "b": xb}):
+        torch.testing.assert_close(model(inputs), expected)
+    torch.testing.assert_close(model([xa, xb], training=False), expected)
+    with pytest.raises(ValueError, match=r'"model.*expected shape=\(None, 2\), found shape=\(4, 3\)'):
+        model([xb, xb])

@@ -1,6 +1,7 @@
 """tf.keras 2.x's ``keras.layers.experimental.preprocessing``: the same classes under the old path."""
 
 from kerasish.layers.categorical import CategoryEncoding, Discretization
+from kerasish.layers.hashing import Hashing
 from kerasish.layers.image_augmentation import (
     RandomBrightness,
     RandomContrast,
@@ -18,6 +19,7 @@ __all__ = [
     "CategoryEncoding",
     "CenterCrop",
     "Discretization",
+    "Hashing",
     "IntegerLookup",
     "Normalization",
     "RandomBrightness",
