@@ -4,7 +4,9 @@ TextVectorization (Keras 3's ``keras.src.layers.preprocessing.index_lookup``, no
 Index layout, as Keras: ``[mask]`` (only in ``"int"`` mode, when ``mask_token`` is set), then
 ``num_oov_indices`` OOV slots, then the tokens. A mask token maps to 0 in ``"int"`` mode and is
 dropped by the other modes; an unknown token maps to the single OOV slot, or with several slots
-to ``token % num_oov_indices`` (integers, Keras' ``"floormod"``).
+to ``token % num_oov_indices`` (integers, Keras' ``"floormod"``) or to its FarmHash64/SipHash
+bucket (strings, and integers' decimal strings with ``oov_method="farmhash"``), bit for bit as
+TensorFlow hashes (``utils.fingerprint``).
 
 The vocabulary is plain Python state (a list of tokens and a dict) rather than variables, as in
 Keras, where it lives in a TensorFlow hash table outside the layer's weights: ``layer.weights``
@@ -31,6 +33,7 @@ from kerasish import backend, devices
 from kerasish.graph.keras_tensor import KerasTensor
 from kerasish.layers.base import Layer
 from kerasish.layers.categorical import encode_categorical
+from kerasish.utils import fingerprint
 
 OUTPUT_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -469,6 +472,17 @@ class IndexLookup(Layer):
                 weights = weights.to(encoded.device)
             encoded = encoded * weights
         return encoded
+
+    def hashed_oov_indices(self, tokens: list[bytes]) -> np.ndarray:
+        """OOV slots of unknown tokens with several OOV indices: TensorFlow's FarmHash64
+        (``to_hash_bucket_fast``), or SipHash-2-4 keyed by ``salt`` (``to_hash_bucket_strong``),
+        modulo ``num_oov_indices``."""
+        if self.salt is not None:
+            hashes = fingerprint.siphash(tokens, self.salt)
+        else:
+            hashes = fingerprint.fingerprint64(tokens)
+        buckets = hashes % np.uint64(self.num_oov_indices)
+        return buckets.astype(np.int64) + self._oov_start_index()
 
     def _oov_error(self, values: Any) -> None:
         raise ValueError(

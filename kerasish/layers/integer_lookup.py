@@ -2,7 +2,8 @@
 
 Integers are torch-native, so the lookup runs where the data is, on sorted-vocabulary tables
 (``torch.searchsorted``) kept as non-persistent buffers: no host round trip, except that
-``num_oov_indices=0`` must read whether any token was unknown in order to raise Keras' error.
+``num_oov_indices=0`` must read whether any token was unknown in order to raise Keras' error, and
+``oov_method="farmhash"`` hashes the tokens' decimal strings on the host.
 """
 
 from __future__ import annotations
@@ -69,12 +70,6 @@ class IntegerLookup(IndexLookup):
             name=name,
             **kwargs,
         )
-        if oov_method == "farmhash" and num_oov_indices > 1 and not invert:
-            raise NotImplementedError(
-                "IntegerLookup(oov_method='farmhash'): hashing integers into OOV buckets with "
-                "TensorFlow's FarmHash64/SipHash is not implemented by kerasish; use "
-                "oov_method='floormod'."
-            )
 
     def _token_list(self, values: Iterable) -> list:
         return [int(value) for value in values]
@@ -128,12 +123,21 @@ class IntegerLookup(IndexLookup):
             oov = torch.full_like(x, -1)
         elif self.num_oov_indices == 1:
             oov = torch.full_like(x, self._oov_start_index())
+        elif self.oov_method == "farmhash":
+            oov = self._hashed(x)
         else:
             oov = torch.remainder(x, self.num_oov_indices) + self._oov_start_index()
         indices = torch.where(found, indices, oov)
         if is_mask is not None:
             indices = torch.where(is_mask, 0 if self.output_mode == "int" else -1, indices)
         return indices
+
+    def _hashed(self, x: torch.Tensor) -> torch.Tensor:
+        """FarmHash/SipHash OOV slots of the tokens' decimal strings (TensorFlow's
+        ``as_string`` then hash): computed on the host, once per distinct value."""
+        distinct, inverse = np.unique(x.cpu().numpy(), return_inverse=True)
+        buckets = self.hashed_oov_indices([str(value).encode() for value in distinct.tolist()])
+        return torch.from_numpy(buckets[inverse].reshape(tuple(x.shape))).to(x.device)
 
     def _invert(self, inputs: Any) -> torch.Tensor:
         x = self._as_tensor(inputs, "indices")

@@ -101,11 +101,6 @@ class StringLookup(IndexLookup):
             salt=salt,
             **kwargs,
         )
-        if num_oov_indices > 1 and not invert:
-            raise NotImplementedError(
-                "StringLookup(num_oov_indices > 1): hashing strings into several OOV buckets "
-                "needs TensorFlow's FarmHash64/SipHash, which kerasish does not implement."
-            )
 
     def _token_list(self, values: Iterable) -> list:
         return [
@@ -126,15 +121,19 @@ class StringLookup(IndexLookup):
         default = self._oov_start_index() if self.num_oov_indices else -1
         masked = 0 if self.output_mode == "int" else -1
         index, mask = self._index, self.mask_token
+        tokens = distinct.tolist()
         values = np.fromiter(
-            (masked if t == mask else index.get(t, default) for t in distinct.tolist()),
+            (masked if t == mask else index.get(t, default) for t in tokens),
             dtype=np.int64,
-            count=len(distinct),
+            count=len(tokens),
         )
-        if self.num_oov_indices == 0:
-            unknown = [t for t in distinct.tolist() if t not in index and t != mask]
+        if self.num_oov_indices != 1:
+            unknown = [i for i, t in enumerate(tokens) if t not in index and t != mask]
+            if unknown and self.num_oov_indices == 0:
+                self._oov_error([tokens[i] for i in unknown])
             if unknown:
-                self._oov_error(unknown)
+                encoded = [tokens[i].encode(self.encoding) for i in unknown]
+                values[unknown] = self.hashed_oov_indices(encoded)
         return values[inverse].reshape(strings.shape)
 
     def _invert(self, inputs: Any) -> np.ndarray:

@@ -54,8 +54,17 @@ def test_refuses_floats_and_unsupported_options():
         layer(torch.tensor([1.0]))
     with pytest.raises(ValueError, match="vocabulary_dtype='int64'"):
         layers.IntegerLookup(vocabulary_dtype="int32")
-    with pytest.raises(NotImplementedError, match="farmhash"):
-        layers.IntegerLookup(num_oov_indices=2, oov_method="farmhash")
+    with pytest.raises(ValueError, match="`salt` can only be used"):
+        layers.IntegerLookup(salt=1)
+
+
+def test_farmhash_oov_hashes_decimal_strings():
+    from kerasish.utils import fingerprint
+
+    layer = layers.IntegerLookup(vocabulary=[5], num_oov_indices=3, oov_method="farmhash")
+    tokens = [7, -3, 123456789012]
+    expected = fingerprint.fingerprint64([str(t).encode() for t in tokens]) % np.uint64(3)
+    assert layer(torch.tensor(tokens + [5])).tolist() == expected.tolist() + [3]
 
 
 def test_config_round_trip():

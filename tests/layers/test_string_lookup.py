@@ -133,11 +133,21 @@ def test_non_int_mode_needs_a_vocabulary_and_keeps_its_size():
         layer.set_vocabulary(["a", "b", "c"])
 
 
-def test_unsupported_arguments_raise_not_implemented():
+def test_sparse_raises_not_implemented():
     with pytest.raises(NotImplementedError, match="sparse=True"):
         layers.StringLookup(output_mode="multi_hot", sparse=True)
-    with pytest.raises(NotImplementedError, match="num_oov_indices > 1"):
-        layers.StringLookup(num_oov_indices=2)
+
+
+def test_several_oov_indices_hash_unknown_strings():
+    from kerasish.utils import fingerprint
+
+    layer = layers.StringLookup(vocabulary=["a"], num_oov_indices=5, mask_token="")
+    words = ["x", "yy", "日本"]
+    expected = fingerprint.fingerprint64([w.encode() for w in words]) % np.uint64(5) + 1
+    assert layer(words + ["a", ""]).tolist() == expected.tolist() + [6, 0]
+    salted = layers.StringLookup(vocabulary=["a"], num_oov_indices=5, salt=[3, 4])
+    keyed = fingerprint.siphash([w.encode() for w in words], (3, 4)) % np.uint64(5)
+    assert salted(words).tolist() == keyed.tolist()
 
 
 def test_vocabulary_file(tmp_path):
