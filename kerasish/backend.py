@@ -145,7 +145,7 @@ def standardize_dtype(dtype) -> str:
         dtype = dtype.get("config", {}).get("name", floatx())
     name = getattr(dtype, "name", dtype)
     name = str(name)
-    if name.startswith("mixed_"):
+    if name.startswith("mixed_") or name == "string":  # strings: Input(dtype="string")
         return name
     if name not in _TORCH_DTYPES:
         try:
@@ -163,6 +163,8 @@ def torch_dtype(dtype) -> torch.dtype:
     name = standardize_dtype(dtype)
     if name.startswith("mixed_"):
         return torch.float32
+    if name == "string":
+        raise TypeError("torch has no string dtype: strings stay NumPy arrays in kerasish.")
     return _TORCH_DTYPES[name]
 
 

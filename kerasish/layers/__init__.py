@@ -74,6 +74,7 @@ from kerasish.layers.image_augmentation import (
 )
 from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.input_spec import InputSpec
+from kerasish.layers.integer_lookup import IntegerLookup
 from kerasish.layers.lambda_layer import Lambda
 from kerasish.layers.mel_spectrogram import MelSpectrogram
 from kerasish.layers.merging import (
@@ -177,6 +178,8 @@ from kerasish.layers.separable_conv import (
 from kerasish.layers.serialization import deserialize, serialize
 from kerasish.layers.spectral_normalization import SpectralNormalization
 from kerasish.layers.stft_spectrogram import STFTSpectrogram
+from kerasish.layers.string_lookup import StringLookup
+from kerasish.layers.text_vectorization import TextVectorization
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.warp_augmentation import RandomElasticTransform, RandomPerspective
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
@@ -185,6 +188,9 @@ from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (con
 __all__ = [
     "MelSpectrogram",
     "STFTSpectrogram",
+    "IntegerLookup",
+    "StringLookup",
+    "TextVectorization",
     "RandomCrop",
     "SpectralNormalization",
     "AdaptiveAveragePooling1D",

@@ -304,7 +304,8 @@ def _owned_numpy(value: Any, inputs: list[torch.Tensor]) -> Any:
     would otherwise hand back a view of the caller's own array)."""
     array = _to_numpy(value)
     if isinstance(value, torch.Tensor) and any(
-        value.untyped_storage().data_ptr() == x.untyped_storage().data_ptr() for x in inputs
+        isinstance(x, torch.Tensor) and value.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
+        for x in inputs
     ):
         return array.copy()
     return array

@@ -195,8 +195,12 @@ class Sequential(Functional):
     def _build_from_data(self, first: Any) -> None:
         shape = first.shape if hasattr(first, "shape") else np.shape(first)
         dtype = getattr(first, "dtype", None)
-        # A model built from data takes integer data as integers (an Embedding first layer).
+        # A model built from data takes integer data as integers (an Embedding first layer),
+        # and text as strings (a TextVectorization first layer).
         integer = dtype is not None and "int" in str(dtype)
+        if isinstance(dtype, np.dtype) and dtype.kind in "USO":
+            self.build(tuple(shape), "string")
+            return
         self.build(tuple(shape), backend.standardize_dtype(dtype) if integer else None)
 
     def summary(self, *args: Any, **kwargs: Any) -> None:

@@ -5,7 +5,9 @@ model, not under layer names: ``layers/<snake_case class>[_N]/vars/<i>``, an RNN
 ``.../cell/vars``, a nested model's layers under ``.../layers/...``, the optimizer's under
 ``optimizer/vars``. Every ``vars`` group carries the object's name as its ``name`` attribute.
 tf.keras 2.13+ writes the same tree (without the names); some of its files say
-``_layer_checkpoint_dependencies`` where Keras 3 says ``layers``.
+``_layer_checkpoint_dependencies`` where Keras 3 says ``layers``. A layer with Keras 3's
+``save_own_variables(store)``/``load_own_variables(store)`` hooks fills its ``vars`` group itself,
+by dataset name (a lookup layer's ``idf_weights``), instead of by variable index.
 
 Loading validates every layer's values (count and shapes) before assigning any of them.
 """
@@ -44,11 +46,18 @@ def own_variables(layer: Any) -> list:
 
 def entries(model: Any) -> Iterator[tuple[str, str, list]]:
     """``(path, object name, variables)`` for every object Keras 3 would visit, in its order."""
-    visited: set = set()
-    yield from _walk(model, "", visited)
+    for path, name, variables, _ in _walk(model, "", set()):
+        yield path, name, variables
 
 
-def _walk(layer: Any, path: str, visited: set) -> Iterator[tuple[str, str, list]]:
+def saveables(model: Any) -> Iterator[tuple[str, Any]]:
+    """``(path, layer)`` for every layer Keras 3 would visit: where its state and assets go."""
+    for path, _, _, owner in _walk(model, "", set()):
+        if owner is not None:
+            yield path, owner
+
+
+def _walk(layer: Any, path: str, visited: set) -> Iterator[tuple[str, str, list, Any]]:
     from kerasish.models.functional import Functional
     from kerasish.models.model import Model
 
@@ -57,10 +66,10 @@ def _walk(layer: Any, path: str, visited: set) -> Iterator[tuple[str, str, list]
     visited.add(id(layer))
     cell = rnn_cell_name(layer)
     if cell is not None:
-        yield path, layer.name, []
-        yield _join(path, "cell"), cell, own_variables(layer)
+        yield path, layer.name, [], layer
+        yield _join(path, "cell"), cell, own_variables(layer), None
     else:
-        yield path, layer.name, own_variables(layer)
+        yield path, layer.name, own_variables(layer), layer
     if isinstance(layer, Functional) and hasattr(layer, "_layers"):
         yield from _walk_container(layer.layers, _join(path, "layers"), visited)
         return
@@ -84,7 +93,7 @@ def _walk(layer: Any, path: str, visited: set) -> Iterator[tuple[str, str, list]
             yield from _walk_container(list(child), _join(path, attr), visited)
 
 
-def _walk_container(items: list, path: str, visited: set) -> Iterator[tuple[str, str, list]]:
+def _walk_container(items: list, path: str, visited: set) -> Iterator[tuple[str, str, list, Any]]:
     from kerasish.ops.op_layer import TFOpLambda
 
     used: dict[str, int] = {}
@@ -150,17 +159,25 @@ def save_weights(model: Any, group: Any, optimizer: Optional[tuple[str, list]] =
 
     ``optimizer`` is ``(name, values)`` of the optimizer's state, in Keras 3's order.
     """
-    for path, name, variables in entries(model):
-        _write_vars(group, path, name, [v.numpy() for v in variables])
+    for path, name, variables, owner in _walk(model, "", set()):
+        if hasattr(owner, "save_own_variables"):
+            # Keras 3's hook for state that is not variables (a lookup's ``idf_weights``).
+            store: dict = {}
+            owner.save_own_variables(store)
+            _write_vars(group, path, name, store)
+        else:
+            _write_vars(group, path, name, [v.numpy() for v in variables])
     if optimizer is not None:
         _write_vars(group, "optimizer", *optimizer)
 
 
-def _write_vars(group: Any, path: str, name: str, values: list) -> None:
+def _write_vars(group: Any, path: str, name: str, values: Any) -> None:
+    """``values``: a list (datasets ``0``, ``1``...) or a dict of dataset names."""
     target = group.require_group(_join(path, "vars")) if path else group.require_group("vars")
     target.attrs["name"] = name
-    for index, value in enumerate(values):
-        target.create_dataset(str(index), data=np.asarray(value))
+    items = values.items() if isinstance(values, dict) else enumerate(values)
+    for key, value in items:
+        target.create_dataset(str(key), data=np.asarray(value))
 
 
 # ------------------------------------------------------------------ reading
@@ -198,8 +215,13 @@ def plan_load(model: Any, group: Any, skip_mismatch: bool = False) -> list[tuple
     """
     import warnings
 
-    assignments = []
-    for path, name, variables in entries(model):
+    assignments: list = []
+    for path, name, variables, owner in _walk(model, "", set()):
+        if hasattr(owner, "load_own_variables"):
+            vars_group = _find_vars(group, path)
+            store = {} if vars_group is None else {key: np.asarray(vars_group[key]) for key in vars_group}
+            assignments.append((_OwnState(owner), store))
+            continue
         values = read_vars(group, path) or []
         problem = _mismatch(name, path, variables, values)
         if problem is None:
@@ -227,6 +249,17 @@ def _mismatch(name: str, path: str, variables: list, values: list) -> Optional[s
                 f"holds shape {tuple(value.shape)}."
             )
     return None
+
+
+class _OwnState:
+    """The load side of a layer's ``save_own_variables``: "assigning" a store hands it to the
+    layer's ``load_own_variables``."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+
+    def assign(self, store: dict) -> None:
+        self.layer.load_own_variables(store)
 
 
 def load_weights(model: Any, group: Any, skip_mismatch: bool = False) -> None:

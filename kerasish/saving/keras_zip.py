@@ -1,5 +1,5 @@
-"""Keras 3's ``.keras`` zip (``metadata.json``, ``config.json``, ``model.weights.h5``) and its
-``.weights.h5`` weights files.
+"""Keras 3's ``.keras`` zip (``metadata.json``, ``config.json``, ``model.weights.h5``, layers'
+``assets/``) and its ``.weights.h5`` weights files.
 
 ``config.json`` is written in Keras 3's schema (``keras3_config``), weights in Keras 3's
 object-attribute layout (``keras3_weights``), so Keras 3 opens what kerasish writes. tf.keras
@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import h5py
 
-from kerasish.saving import atomic, compile_state, keras2_compat, keras3_weights
+from kerasish.saving import atomic, compile_state, keras2_compat, keras3_assets, keras3_weights
 from kerasish.saving.serialization import SafeModeScope
 
 _CONFIG = "config.json"
@@ -65,6 +65,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, include_optimi
             archive.writestr(_METADATA, _metadata())
             archive.writestr(_CONFIG, config_json)
             archive.writestr(_WEIGHTS, weights)
+            keras3_assets.write_assets(model, archive)
 
     if isinstance(filepath, io.IOBase):
         write(filepath)
@@ -115,8 +116,10 @@ def load_model(
         with SafeModeScope(safe_mode):
             model = deserialize_layer(config, custom_objects)
         weights = _read_member(archive, _WEIGHTS, filepath)
+        assets = keras3_assets.read_assets(archive)
     with _open_h5(weights, filepath) as f:
         keras3_weights.load_weights(model, f)
+        keras3_assets.load_assets(model, assets)
         if compile and compile_config:
             compile_state.compile_from_config(model, compile_config, custom_objects)
             values = keras3_weights.read_optimizer_vars(f)

@@ -15,7 +15,11 @@ from kerasish import backend
 from kerasish.utils import tree
 
 
-def to_tensor(value: Any, dtype: str | None = None, device: torch.device | None = None) -> torch.Tensor:
+def to_tensor(value: Any, dtype: str | None = None, device: torch.device | None = None) -> Any:
+    """``value`` as a torch tensor of ``dtype`` on ``device``; for a ``"string"`` input (torch has
+    no strings) a NumPy array, which the text layers read."""
+    if dtype == "string":
+        return value if isinstance(value, np.ndarray) else np.asarray(value)
     if isinstance(value, torch.Tensor):
         tensor = value
     else:

@@ -3,7 +3,7 @@
 Batches are flat lists aligned with the model's inputs and outputs (``y``/``sample_weight`` are
 None when absent). In-memory arrays become tensors on the model's device once, up front; a batch
 is then a slice (a view) or, when shuffling, one ``index_select`` — no DataLoader, no per-batch
-conversion. Generators, ``keras.utils.Sequence``/``PyDataset`` and torch ``Dataset``/
+conversion. String inputs (torch has none) stay NumPy arrays and are sliced/indexed the same way. Generators, ``keras.utils.Sequence``/``PyDataset`` and torch ``Dataset``/
 ``DataLoader`` are read as they come and moved to the device one batch at a time.
 """
 
@@ -52,7 +52,8 @@ class ArrayDataAdapter(DataAdapter):
         self.steps_per_epoch = min(full_steps, steps) if steps else full_steps
 
     def epoch(self) -> Iterator[Batch]:
-        device = self.x[0].device if self.x else torch.device("cpu")
+        device = getattr(self.x[0], "device", None) if self.x else None
+        device = device if isinstance(device, torch.device) else torch.device("cpu")
         order = None
         if self.shuffle and self.shuffle != "batch":
             order = torch.randperm(self.num_samples, device=device)
@@ -81,7 +82,12 @@ def _slicer(start: int, stop: int):
 
 
 def _indexer(index: torch.Tensor):
-    return lambda tensor: tensor.index_select(0, index.to(tensor.device))
+    def take(tensor: Any) -> Any:
+        if isinstance(tensor, np.ndarray):  # string inputs stay NumPy
+            return tensor[index.cpu().numpy()]
+        return tensor.index_select(0, index.to(tensor.device))
+
+    return take
 
 
 class IteratorDataAdapter(DataAdapter):

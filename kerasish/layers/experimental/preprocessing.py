@@ -10,13 +10,17 @@ from kerasish.layers.image_augmentation import (
     RandomTranslation,
     RandomZoom,
 )
+from kerasish.layers.integer_lookup import IntegerLookup
 from kerasish.layers.preprocessing import CenterCrop, Normalization, Rescaling, Resizing
+from kerasish.layers.string_lookup import StringLookup
+from kerasish.layers.text_vectorization import TextVectorization
 
 __all__ = [
     "CategoryEncoding",
     "CenterCrop",
     "Discretization",
     "Hashing",
+    "IntegerLookup",
     "Normalization",
     "RandomBrightness",
     "RandomContrast",
@@ -26,4 +30,6 @@ __all__ = [
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "StringLookup",
+    "TextVectorization",
 ]
