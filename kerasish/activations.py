@@ -6,7 +6,7 @@ an ``activation=`` argument costs one fused op in the generated forward.
 
 from __future__ import annotations
 
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -104,6 +104,63 @@ def log_softmax(x: torch.Tensor, axis: int = -1) -> torch.Tensor:
     return torch.log_softmax(x, dim=axis)
 
 
+def celu(x: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    return F.celu(x, alpha)
+
+
+def glu(x: torch.Tensor, axis: int = -1) -> torch.Tensor:
+    return F.glu(x, dim=axis)
+
+
+def tanh_shrink(x: torch.Tensor) -> torch.Tensor:
+    return F.tanhshrink(x)
+
+
+def hard_tanh(x: torch.Tensor) -> torch.Tensor:
+    return F.hardtanh(x)
+
+
+def hard_shrink(x: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    return F.hardshrink(x, lambd=threshold)
+
+
+def soft_shrink(x: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    return F.softshrink(x, lambd=threshold)
+
+
+def threshold(x: torch.Tensor, threshold: float, default_value: float) -> torch.Tensor:
+    return F.threshold(x, threshold, default_value)
+
+
+def squareplus(x: torch.Tensor, b: float = 4) -> torch.Tensor:
+    return (x + torch.sqrt(x * x + b)) / 2
+
+
+def sparse_plus(x: torch.Tensor) -> torch.Tensor:
+    """0 below -1, ``(x + 1)^2 / 4`` on (-1, 1), ``x`` above."""
+    return torch.where(x <= -1, torch.zeros_like(x), torch.where(x < 1, 0.25 * (x + 1) ** 2, x))
+
+
+def sparse_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    return torch.clamp(0.5 * (x + 1), 0.0, 1.0)
+
+
+def log_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    return F.logsigmoid(x)
+
+
+def sparsemax(x: torch.Tensor, axis: int = -1) -> torch.Tensor:
+    # Imported here: kerasish.ops imports the layers, which import this module.
+    from kerasish.ops.nn_extra import sparsemax as sparsemax_op
+
+    return sparsemax_op(x, axis)
+
+
+# Keras 3 exports these names for the same functions (serialized as "silu"/"hard_silu").
+swish = silu
+hard_swish = hard_silu
+
+
 _BY_NAME: dict[str, Callable] = {
     "linear": linear,
     "relu": relu,
@@ -126,6 +183,18 @@ _BY_NAME: dict[str, Callable] = {
     "mish": mish,
     "softmax": softmax,
     "log_softmax": log_softmax,
+    "celu": celu,
+    "glu": glu,
+    "tanh_shrink": tanh_shrink,
+    "hard_tanh": hard_tanh,
+    "hard_shrink": hard_shrink,
+    "soft_shrink": soft_shrink,
+    "threshold": threshold,
+    "squareplus": squareplus,
+    "sparse_plus": sparse_plus,
+    "sparse_sigmoid": sparse_sigmoid,
+    "log_sigmoid": log_sigmoid,
+    "sparsemax": sparsemax,
 }
 _NAME_OF = {fn: name for name, fn in _BY_NAME.items() if name not in {"swish", "hard_swish"}}
 
@@ -146,6 +215,14 @@ def get(identifier: Union[str, Callable, None, dict]) -> Callable:
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def deserialize(config: Union[str, dict], custom_objects: Optional[dict] = None) -> Any:
+    """Keras 3's: a name or a ``{"class_name": "function", ...}`` dict; an unknown name comes
+    back unchanged, as in Keras."""
+    from kerasish.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects, module_objects=_BY_NAME)
 
 
 def serialize(activation: Callable) -> Union[str, Callable]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import torch
 
@@ -89,6 +89,14 @@ def get(identifier: Any) -> Any:
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+
+
+def deserialize(config: Any, custom_objects: Optional[dict] = None) -> Any:
+    """Keras 3's: a name (an instance of that class) or a config dict; an unknown name comes
+    back unchanged, as in Keras."""
+    from kerasish.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects, module_objects=_BY_NAME)
 
 
 def serialize(constraint: Any) -> Any:

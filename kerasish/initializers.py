@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any, Optional, Sequence
 
+import numpy as np
 import torch
 
-from kerasish import backend
+from kerasish import backend, signal_windows
 from kerasish.saving import registry
 
 
@@ -217,11 +218,76 @@ class Identity(Initializer):
 
     def __call__(self, shape, dtype=None):
         if len(shape) != 2:
-            raise ValueError(f"Identity initializer needs a 2D shape. Received: {tuple(shape)}")
+            raise ValueError(
+                "Identity matrix initializer can only be used for 2D matrices. "
+                f"Received: shape={tuple(shape)} of rank {len(shape)}."
+            )
         return self.gain * torch.eye(*shape, dtype=backend.torch_dtype(dtype))
 
     def get_config(self):
         return {"gain": self.gain}
+
+
+class STFT(Initializer):
+    """Keras 3's kernel of a short-time Fourier transform as a convolution, shape
+    ``(frame_length, channels, fft_length // 2 + 1)``: the real (``cos``) or imaginary (``sin``)
+    part of ``exp(-2 pi i t f / fft_length)``, times a window normalised by its L2
+    (``"density"``) or L1 (``"spectrum"``) norm.
+
+    The arithmetic is Keras' in the requested dtype, step for step, so kernels are equal to
+    Keras' to the last bit; windows come from ``signal_windows`` (SciPy's values).
+    """
+
+    def __init__(
+        self, side: str = "real", window: Any = "hann", scaling: Optional[str] = "density",
+        periodic: bool = False,
+    ) -> None:
+        if side not in ["real", "imag"]:
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if isinstance(window, str):
+            signal_windows.check_window(window)
+        if scaling is not None and scaling not in ["density", "spectrum"]:
+            raise ValueError(
+                "Scaling is invalid, it must be `None`, 'density' "
+                f"or 'spectrum'. Received scaling={scaling}"
+            )
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def __call__(self, shape, dtype=None):
+        dtype = backend.torch_dtype(dtype)
+        frame_length, _, fft_length = shape
+        window, scaling = None, 1
+        if self.window is not None:
+            window = self.window
+            if isinstance(window, str):
+                window = signal_windows.get_window(window, frame_length, self.periodic)
+            window = torch.as_tensor(np.asarray(window)).to(dtype)
+            if window.ndim != 1 or window.shape[-1] != frame_length:
+                raise ValueError(
+                    "The shape of `window` must be equal to [frame_length]."
+                    f"Received: window shape={tuple(window.shape)}"
+                )
+            window = window.reshape(frame_length, 1, 1)
+            if self.scaling == "density":
+                scaling = torch.sqrt(torch.sum(torch.square(window)))
+            elif self.scaling == "spectrum":
+                scaling = torch.sum(torch.abs(window))
+        frequencies = torch.arange(fft_length, dtype=dtype).reshape(1, 1, fft_length)
+        frequencies = frequencies / ((fft_length - 1) * 2)
+        times = torch.arange(frame_length, dtype=dtype).reshape(frame_length, 1, 1)
+        angles = (-2 * times) * frequencies * torch.arccos(torch.tensor(-1, dtype=dtype))
+        kernel = torch.cos(angles) if self.side == "real" else torch.sin(angles)
+        if window is not None:
+            kernel = (kernel * window) / scaling
+        return kernel
+
+    def get_config(self):
+        return {
+            "side": self.side,
+            "window": self.window,
+            "periodic": self.periodic,
+            "scaling": self.scaling,
+        }
 
 
 _CLASSES = {
@@ -229,7 +295,7 @@ _CLASSES = {
     for cls in (
         Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
         GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
-        Orthogonal, Identity,
+        Orthogonal, Identity, STFT,
     )
 }
 _ALIASES = {
@@ -241,7 +307,7 @@ _ALIASES = {
     "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal, "identity": Identity, "OrthogonalInitializer": Orthogonal,
-    "IdentityInitializer": Identity,
+    "IdentityInitializer": Identity, "stft": STFT, "STFTInitializer": STFT,
 }
 
 # Keras' lowercase spellings as attributes (`initializers.he_normal(seed=1)`), as in Keras 3.
@@ -250,6 +316,8 @@ random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, T
 variance_scaling, orthogonal, identity = VarianceScaling, Orthogonal, Identity
 glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
 lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+# Keras 3's compatibility names for the same classes.
+IdentityInitializer, OrthogonalInitializer, STFTInitializer, stft = Identity, Orthogonal, STFT, STFT
 
 
 def get(identifier: Any) -> Initializer:
@@ -271,6 +339,16 @@ def get(identifier: Any) -> Initializer:
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def deserialize(config: Any, custom_objects: Optional[dict] = None) -> Any:
+    """Keras 3's: a name (an instance of that class) or a config dict; an unknown name comes
+    back unchanged, as in Keras."""
+    from kerasish.saving.serialization import deserialize_keras_object
+
+    return deserialize_keras_object(
+        config, custom_objects, module_objects={**_CLASSES, **_ALIASES}
+    )
 
 
 def _accepted(cls) -> set:

@@ -9,6 +9,8 @@ from kerasish.callbacks.lr_schedulers import LearningRateScheduler, ReduceLROnPl
 from kerasish.callbacks.misc import LambdaCallback, TerminateOnNaN
 from kerasish.callbacks.model_checkpoint import ModelCheckpoint
 from kerasish.callbacks.progbar_logger import ProgbarLogger
+from kerasish.callbacks.remote_monitor import RemoteMonitor
+from kerasish.callbacks.swap_ema_weights import SwapEMAWeights
 from kerasish.callbacks.tensorboard import TensorBoard
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
+    "SwapEMAWeights",
     "TensorBoard",
     "TerminateOnNaN",
     "logs_to_floats",

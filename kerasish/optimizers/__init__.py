@@ -16,8 +16,10 @@ from kerasish.optimizers.ftrl import Ftrl
 from kerasish.optimizers.lamb import Lamb
 from kerasish.optimizers.lion import Lion
 from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from kerasish.optimizers.muon import Muon
 from kerasish.optimizers.nadam import Nadam
 from kerasish.optimizers.rmsprop import RMSprop
+from kerasish.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from kerasish.optimizers.serialization import deserialize, get, serialize
 from kerasish.optimizers.sgd import SGD
 
@@ -33,9 +35,11 @@ __all__ = [
     "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",

@@ -525,6 +525,8 @@ class Optimizer:
         if self.weight_decay is None:
             return
         decayed = [i for i in indices if self._use_weight_decay(i)]
+        if not decayed:
+            return
         factor = 1 - self.weight_decay * learning_rate
         for group_indices, _ in self._groups(decayed, decayed):
             variables = [self._trainable_variables[i] for i in group_indices]

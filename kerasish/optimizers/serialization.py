@@ -21,8 +21,10 @@ from kerasish.optimizers.ftrl import Ftrl
 from kerasish.optimizers.lamb import Lamb
 from kerasish.optimizers.lion import Lion
 from kerasish.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from kerasish.optimizers.muon import Muon
 from kerasish.optimizers.nadam import Nadam
 from kerasish.optimizers.rmsprop import RMSprop
+from kerasish.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from kerasish.optimizers.sgd import SGD
 from kerasish.saving import registry
 
@@ -30,7 +32,7 @@ _BUILTIN = {
     cls.__name__.lower(): cls
     for cls in (
         SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion, Adafactor, Lamb,
-        LossScaleOptimizer,
+        LossScaleOptimizer, Muon, ScheduleFreeAdamW,
     )
 }
 _BUILTIN.update(
@@ -44,9 +46,7 @@ _BUILTIN.update(
 )
 # Keras 3 optimizers that kerasish does not provide: a clear error instead of "unknown".
 _NOT_IMPLEMENTED = {
-    "muon": "Muon",
     "multioptimizer": "MultiOptimizer",
-    "schedulefreeadamw": "ScheduleFreeAdamW",
 }
 
 

@@ -438,6 +438,9 @@ class Trainer(custom_steps.StepMethods):
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        if epochs > 0 and getattr(self.optimizer, "built", False):
+            # With use_ema, Keras ends fit with the moving averages in the model.
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.on_train_end(epoch_logs)
         self.train(was_training)
         return self.history
