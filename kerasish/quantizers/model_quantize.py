@@ -1,0 +1,81 @@
+"""``Model.quantize``: Keras 3's walk over a model's layers.
+
+Every leaf layer (one without sublayers) that matches ``filters`` is asked to quantize itself;
+a layer without a ``quantize`` method gets Keras' warning and is left as it is; errors other
+than a missing implementation (a layer quantized already) propagate, as in Keras.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any, Callable, Optional
+
+from kerasish.quantizers import config as config_lib
+
+
+def quantize_model(model: Any, mode: Optional[str], config: Any, filters: Any, kwargs: dict) -> None:
+    from kerasish.layers.base import Layer
+
+    config = config_lib.resolve(mode, config)
+    mode = config.mode
+    if not model.built:
+        raise ValueError(
+            "Cannot quantize a layer that isn't yet built. "
+            f"Layer '{model.name}' (of type '{type(model).__name__}') is not built yet."
+        )
+    type_check = kwargs.pop("type_check", True)
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments passed to {type(model).__name__}: {kwargs}")
+    if filters is not None and not isinstance(filters, (str, Callable, list, tuple)):
+        raise ValueError(
+            "The `filters` argument must be a regex string, a list of regex strings, or a "
+            f"callable. Received: {type(filters)}"
+        )
+    modified = False
+    seen: set = set()
+    for layer in model.modules():
+        if not isinstance(layer, Layer) or id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if any(isinstance(child, Layer) for child in layer.modules() if child is not layer):
+            continue
+        if not _matches(layer, filters):
+            continue
+        modified = True
+        quantize = getattr(layer, "quantize", None)
+        try:
+            if quantize is None:
+                _refuse_unquantizable(layer)
+            quantize(mode, type_check=type_check, config=config)
+        except NotImplementedError as err:
+            warnings.warn(str(err), stacklevel=3)
+    if modified:
+        for key in ("_compiled_forward", "_compiled_forward_and_losses"):
+            model.__dict__.pop(key, None)
+
+
+def _refuse_unquantizable(layer: Any) -> None:
+    """Keras' base ``Layer.quantize``: the built check, then "not implemented"."""
+    if not layer.built:
+        raise ValueError(
+            "Cannot quantize a layer that isn't yet built. "
+            f"Layer '{layer.name}' (of type '{type(layer).__name__}') is not built yet."
+        )
+    raise NotImplementedError(
+        f"Layer {type(layer).__name__} does not have a `quantize` method implemented."
+    )
+
+
+def _matches(layer: Any, filters: Any) -> bool:
+    """Keras' ``should_quantize_layer``: a regex on the layer's name, a list of them, or a
+    predicate."""
+    if filters is None:
+        return True
+    if isinstance(filters, str):
+        return bool(re.search(filters, layer.name))
+    if isinstance(filters, (list, tuple)):
+        return any(re.search(pattern, layer.name) for pattern in filters)
+    if callable(filters):
+        return filters(layer)
+    return True
