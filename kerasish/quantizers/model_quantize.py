@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from kerasish.quantizers import config as config_lib
 
 
 def quantize_model(model: Any, mode: Optional[str], config: Any, filters: Any, kwargs: dict) -> None:
-    from kerasish.layers.base import Layer
-
     config = config_lib.resolve(mode, config)
     mode = config.mode
     if not model.built:
@@ -33,14 +31,8 @@ def quantize_model(model: Any, mode: Optional[str], config: Any, filters: Any, k
             f"callable. Received: {type(filters)}"
         )
     modified = False
-    seen: set = set()
-    for layer in model.modules():
-        if not isinstance(layer, Layer) or id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        if any(isinstance(child, Layer) for child in layer.modules() if child is not layer):
-            continue
-        if not _matches(layer, filters):
+    for layer in _flatten(model, set()):
+        if _sublayers(layer) or not _matches(layer, filters):
             continue
         modified = True
         quantize = getattr(layer, "quantize", None)
@@ -53,6 +45,24 @@ def quantize_model(model: Any, mode: Optional[str], config: Any, filters: Any, k
     if modified:
         for key in ("_compiled_forward", "_compiled_forward_and_losses"):
             model.__dict__.pop(key, None)
+
+
+def _sublayers(layer: Any) -> list:
+    """A layer's direct sublayers; a model's include its InputLayers, as Keras' do."""
+    from kerasish.models.model import Model
+
+    if isinstance(layer, Model):
+        return list(layer.layers)
+    return layer._tracked_layers()
+
+
+def _flatten(layer: Any, seen: set) -> Iterator[Any]:
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    yield layer
+    for child in _sublayers(layer):
+        yield from _flatten(child, seen)
 
 
 def _refuse_unquantizable(layer: Any) -> None:
