@@ -12,6 +12,7 @@ from kerasish import (
     config,
     constraints,
     datasets,
+    dtype_policies,
     engine,
     initializers,
     layers,
@@ -22,6 +23,7 @@ from kerasish import (
     ops,
     optimizers,
     preprocessing,
+    quantizers,
     regularizers,
     utils,
 )
@@ -51,6 +53,7 @@ __all__ = [
     "constraints",
     "datasets",
     "device",
+    "dtype_policies",
     "engine",
     "initializers",
     "install_as_keras",
@@ -62,6 +65,7 @@ __all__ = [
     "ops",
     "optimizers",
     "preprocessing",
+    "quantizers",
     "regularizers",
     "utils",
 ]
