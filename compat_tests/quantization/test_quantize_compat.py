@@ -297,3 +297,15 @@ def test_quantizer_functions_match_keras(rng):
         qq.quantize_and_dequantize(torch.from_numpy(x * 300), torch.tensor(0.5), "float8_e4m3fn", "float32").numpy(),
         keras.ops.convert_to_numpy(kq.quantize_and_dequantize(x * 300, 0.5, "float8_e4m3fn", "float32")),
     )
+
+
+def test_multi_head_attention_quantizes_its_einsum_dense_sublayers(rng):
+    reference, model = _pair(
+        lambda lib: (lambda i: lib.Model(i, lib.layers.MultiHeadAttention(2, 4, name="mha")(i, i)))(lib.Input((5, 8))),
+        rng,
+    )
+    reference.quantize("int8")
+    model.quantize("int8")
+    _assert_same_weights(reference, model)
+    x = rng.normal(size=(2, 5, 8)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), reference.predict(x, verbose=0), atol=1e-5, rtol=0)

@@ -66,12 +66,8 @@ def _flatten(layer: Any, seen: set) -> Iterator[Any]:
 
 
 def _refuse_unquantizable(layer: Any) -> None:
-    """Keras' base ``Layer.quantize``: the built check, then "not implemented"."""
-    if not layer.built:
-        raise ValueError(
-            "Cannot quantize a layer that isn't yet built. "
-            f"Layer '{layer.name}' (of type '{type(layer).__name__}') is not built yet."
-        )
+    """Keras' base ``Layer.quantize`` (without its built check: kerasish's internal sublayers,
+    such as MultiHeadAttention's dropout, need not be built)."""
     raise NotImplementedError(
         f"Layer {type(layer).__name__} does not have a `quantize` method implemented."
     )
