@@ -5,8 +5,9 @@ or ``"float8_from_float32"`` (``mixed_precision/quantized_policies.py``). ``quan
 replaces the float weight by Keras' quantized variables (same names, shapes and dtypes as
 Keras 3's, stored beside the layer's other weights) and sets that policy; a layer built with a
 quantized policy (a Keras 3 config) builds those variables directly. Each layer's module
-(``quantized_dense.py``...) supplies the arithmetic: ``_quantized_build`` (the variables),
-``_quantize_weights`` (quantizing its float weight) and one call per mode.
+(``quantized_dense.py``...) supplies the arithmetic: ``_<mode>_build`` (the variables),
+``_quantize_weights`` (quantizing its float weight), ``_<mode>_call`` and
+``_requantized_with_lora`` (the LoRA-merged values files hold).
 
 As with LoRA, the instance's ``call`` is pointed at the mode's call (``_int8_call``...), so
 unquantized layers run their ordinary code untouched; the quantized calls add LoRA themselves.
@@ -171,9 +172,6 @@ class QuantizableMixin:
             if variable.name == name:
                 return variable
         raise AttributeError(f"Layer '{self.name}' has no weight '{name}'.")
-
-    def _has_variable(self, name: str) -> bool:
-        return any(variable.name == name for variable in self._keras_variables)
 
     def _drop_variable(self, name: str) -> None:
         """Remove a weight (Keras' ``del self._kernel`` before the quantized one is made)."""

@@ -298,11 +298,6 @@ def quantize_with_zero_point(input_tensor: Any, scale: Any, zero: Any, maxq: Any
     return torch.clip(levels, 0, maxq)
 
 
-def dequantize_with_zero_point(input_tensor: Any, scale: Any, zero: Any) -> torch.Tensor:
-    scale = _tensor(scale)
-    return scale * (_tensor(input_tensor) - _tensor(zero).to(scale.dtype))
-
-
 def quantize_with_sz_map(
     weights_matrix: Any, scale: Any, zero: Any, g_idx: Any, maxq: Any, group_axis: int = -1
 ) -> torch.Tensor:
