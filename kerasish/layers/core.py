@@ -14,15 +14,16 @@ from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.kernel_config import kernel_bias_config
 from kerasish.layers.lora import TorchLayoutLoraMixin
-from kerasish.layers.quantization import QuantizationRefused, refuse_quantization
+from kerasish.layers.quantized_dense import DenseQuantization
 from kerasish.utils import tree
 
 
-class Dense(TorchLayoutLoraMixin, QuantizationRefused, Layer):
+class Dense(DenseQuantization, TorchLayoutLoraMixin, Layer):
     """``activation(inputs @ kernel + bias)``; stored as torch ``Linear`` (``weight`` is (out, in)).
 
     With LoRA (``lora_rank=``/``enable_lora``) the kernel is frozen and ``lora_A``/``lora_B``
-    adapt it (``layers/lora.py``).
+    adapt it (``layers/lora.py``). ``quantize("int8"/"int4"/"float8")`` or a quantized dtype
+    policy replaces the kernel by Keras 3's quantized variables (``layers/quantized_dense.py``).
     """
 
     _lora_alpha_survives_build = False  # Keras 3.15's Dense.build: enable_lora(self.lora_rank)
@@ -44,7 +45,6 @@ class Dense(TorchLayoutLoraMixin, QuantizationRefused, Layer):
         quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
-        refuse_quantization("Dense", quantization_config)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or units <= 0:
             raise ValueError(
@@ -61,6 +61,7 @@ class Dense(TorchLayoutLoraMixin, QuantizationRefused, Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self._init_lora(lora_rank, lora_alpha)
+        self._init_quantization(quantization_config)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -71,13 +72,16 @@ class Dense(TorchLayoutLoraMixin, QuantizationRefused, Layer):
                 f"The last dimension of the inputs to a Dense layer should be defined. "
                 f"Layer '{self.name}' received input shape {tuple(input_shape)}."
             )
-        self.add_weight(
-            "kernel",
-            shape=(input_dim, self.units),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        if self.quantization_mode:
+            self._quantized_build((input_dim, self.units), self.quantization_mode, self.quantization_config)
+        if self._builds_float_weight():
+            self.add_weight(
+                "kernel",
+                shape=(input_dim, self.units),
+                initializer=self.kernel_initializer,
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         if self.use_bias:
             self.add_weight(
                 "bias",
@@ -91,11 +95,14 @@ class Dense(TorchLayoutLoraMixin, QuantizationRefused, Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
         self.built = True
         self._build_lora()
+        self._dispatch_quantized()
 
     @property
     def kernel(self) -> torch.Tensor:
         """The kernel in Keras layout ``(in, units)``: a transposed view of ``weight``, or with
-        LoRA the merged kernel, as Keras returns it."""
+        LoRA the merged kernel, as Keras returns it (quantized: the int8 values)."""
+        if self._is_quantized and self.quantization_mode != "float8":
+            return self._quantized_kernel()
         if self.lora_enabled:
             return self._lora_merged().t()
         return self.weight.t()
@@ -114,6 +121,7 @@ class Dense(TorchLayoutLoraMixin, QuantizationRefused, Layer):
             **super().get_config(),
             "units": self.units,
             **kernel_bias_config(self),
+            **self._quantization_config_entry(),
             **self._lora_config(),
         }
 

@@ -13,7 +13,9 @@ computes them.
 With LoRA (``lora_rank=``/``enable_lora``) the kernel is frozen and ``lora_kernel_a``
 ``kernel.shape[:-1] + (rank,)`` and ``lora_kernel_b`` ``(rank, kernel.shape[-1])``, also in Keras
 layout, adapt it (``layers/lora.py``). ``layer.kernel`` is the stored kernel parameter here (its
-``state_dict`` entry), not Keras' merged kernel; ``_lora_merged()`` is that.
+``state_dict`` entry), not Keras' merged kernel; ``_lora_merged()`` is that. Quantized
+(``quantize(mode)``, ``layers/quantized_einsum_dense.py``), ``kernel`` is the stored int8 (or
+packed int4) variable.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from kerasish import activations, constraints, initializers, regularizers
 from kerasish.layers.base import Layer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.lora import LoraMixin, merged
-from kerasish.layers.quantization import QuantizationRefused, refuse_quantization
+from kerasish.layers.quantization import refuse_gptq_argument
+from kerasish.layers.quantized_einsum_dense import EinsumDenseQuantization
 
 Shape = Sequence[Optional[int]]
 
 
-class EinsumDense(LoraMixin, QuantizationRefused, Layer):
+class EinsumDense(EinsumDenseQuantization, LoraMixin, Layer):
     def __init__(
         self,
         equation: str,
@@ -53,8 +56,7 @@ class EinsumDense(LoraMixin, QuantizationRefused, Layer):
         quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
-        refuse_quantization("EinsumDense", quantization_config)
-        refuse_quantization("EinsumDense", gptq_unpacked_column_size, "gptq_unpacked_column_size")
+        refuse_gptq_argument("EinsumDense", gptq_unpacked_column_size)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.equation = equation
         if isinstance(output_shape, int):
@@ -70,19 +72,23 @@ class EinsumDense(LoraMixin, QuantizationRefused, Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self._init_lora(lora_rank, lora_alpha)
+        self._init_quantization(quantization_config)
 
     def build(self, input_shape: Shape) -> None:
         analysis = analyze_equation(
             self.equation, self.bias_axes, tuple(input_shape), self.partial_output_shape
         )
         self.input_spec = InputSpec(ndim=len(input_shape))
-        self.add_weight(
-            "kernel",
-            shape=analysis.kernel_shape,
-            initializer=_with_fans(self.kernel_initializer, analysis),
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
+        if self.quantization_mode:
+            self._quantized_build(analysis.kernel_shape, self.quantization_mode, self.quantization_config)
+        if self._builds_float_weight():
+            self.add_weight(
+                "kernel",
+                shape=analysis.kernel_shape,
+                initializer=_with_fans(self.kernel_initializer, analysis),
+                regularizer=self.kernel_regularizer,
+                constraint=self.kernel_constraint,
+            )
         if analysis.bias_shape is not None:
             self.add_weight(
                 "bias",
@@ -95,6 +101,7 @@ class EinsumDense(LoraMixin, QuantizationRefused, Layer):
             self.bias = None
         self.built = True
         self._build_lora()
+        self._dispatch_quantized()
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
         x = torch.einsum(self.equation, inputs, self.kernel)
@@ -135,6 +142,7 @@ class EinsumDense(LoraMixin, QuantizationRefused, Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._quantization_config_entry(),
             **self._lora_config(),
         }
 

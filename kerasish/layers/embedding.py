@@ -7,6 +7,8 @@ With LoRA (``lora_rank=``/``enable_lora``) the table is frozen and ``lora_embedd
 ``(input_dim, rank)`` and ``lora_embeddings_b`` ``(rank, output_dim)`` adapt it (``layers/lora.py``).
 Keras looks indices up in the merged table; when a call has fewer indices than the table has
 rows, the same values come cheaper from the rows alone: ``table[i] + scale * a[i] @ b``.
+``quantize("int8"/"int4")`` replaces the table by Keras 3's quantized one
+(``layers/quantized_embedding.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch.nn.functional as F
 from kerasish import backend, constraints, initializers, regularizers
 from kerasish.layers.base import Layer
 from kerasish.layers.lora import LoraMixin, merged
-from kerasish.layers.quantization import QuantizationRefused, refuse_quantization
+from kerasish.layers.quantized_embedding import EmbeddingQuantization
 
 # Index dtypes F.embedding takes as they are; anything else (floats holding integers, bool,
 # narrow ints) is cast to int64 first, as Keras casts non-int inputs.
@@ -35,7 +37,7 @@ def _positive_int(value: Any, arg: str) -> int:
     return value
 
 
-class Embedding(LoraMixin, QuantizationRefused, Layer):
+class Embedding(EmbeddingQuantization, LoraMixin, Layer):
     """Lookup table layer; ``mask_zero=True`` makes index 0 the padding value for later layers."""
 
     _lora_base = "embeddings"
@@ -64,7 +66,6 @@ class Embedding(LoraMixin, QuantizationRefused, Layer):
         output_dim = _positive_int(output_dim, "output_dim")
         if sparse:
             raise NotImplementedError("Embedding(sparse=True) is not supported by kerasish.")
-        refuse_quantization("Embedding", quantization_config)
         # Keras 2 derived the input shape from `input_length`, which lets a Sequential model
         # whose first layer is an Embedding build itself at construction time.
         if input_length is not None and not {"input_shape", "batch_input_shape"} & set(kwargs):
@@ -83,27 +84,34 @@ class Embedding(LoraMixin, QuantizationRefused, Layer):
         self.supports_masking = self.mask_zero
         self.input_length = input_length
         self._init_lora(lora_rank, lora_alpha)
+        self._init_quantization(quantization_config)
         if weights is not None:
             # Keras builds at once when given weights, so get_weights() works before any call.
             self._initial_weights = weights
             self._maybe_build(None)
 
     def build(self, input_shape: Any = None) -> None:
-        self.add_weight(
-            "embeddings",
-            shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer,
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint,
-        )
+        if self.quantization_mode:
+            self._quantized_build(self._logical_shape(), self.quantization_mode, self.quantization_config)
+        if self._builds_float_weight():
+            self.add_weight(
+                "embeddings",
+                shape=(self.input_dim, self.output_dim),
+                initializer=self.embeddings_initializer,
+                regularizer=self.embeddings_regularizer,
+                constraint=self.embeddings_constraint,
+            )
         self.built = True
         self._build_lora()
+        self._dispatch_quantized()
 
     @property
     def embeddings(self) -> torch.Tensor:
         """The table in Keras layout, which is torch's layout too (with LoRA: merged)."""
         if not self.built:
             raise AttributeError("You must build the layer before accessing `embeddings`.")
+        if self._is_quantized:
+            return self._quantized_table()
         return self._lora_merged() if self.lora_enabled else self.weight
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -187,6 +195,7 @@ class Embedding(LoraMixin, QuantizationRefused, Layer):
             "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,
+            **self._quantization_config_entry(),
             **self._lora_config(),
         }
 

@@ -118,7 +118,8 @@ class LoraMixin:
         if self.lora_enabled:
             raise ValueError("lora is already enabled. This can only be done once per layer.")
         base = self._lora_variable(self._lora_base)
-        a_shape, b_shape = base.shape[:-1] + (rank,), (rank, base.shape[-1])
+        shape = self._lora_base_shape()
+        a_shape, b_shape = shape[:-1] + (rank,), (rank, shape[-1])
         regularizer = getattr(self, self._lora_regularizer_arg)
         # float32 whatever the layer's dtype, as in Keras: small updates would underflow in
         # half precision. Created beside the weight they adapt, even in a model moved off the
@@ -138,6 +139,10 @@ class LoraMixin:
         self.lora_alpha = lora_alpha if lora_alpha is not None else rank
         plain, variant = self._lora_dispatch
         setattr(self, plain, getattr(self, variant))
+
+    def _lora_base_shape(self) -> tuple:
+        """The Keras shape of the adapted weight (a quantized layer stores int4 ones packed)."""
+        return self._lora_variable(self._lora_base).shape
 
     def _lora_scale(self) -> float:
         return self.lora_alpha / self.lora_rank

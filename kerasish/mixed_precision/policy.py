@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from kerasish import backend
+from kerasish.mixed_precision import quantized_policies
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 _POLICY_CLASS_NAMES = {"Policy", "DTypePolicy", "FloatDTypePolicy", "PolicyV1"}
@@ -29,6 +30,11 @@ def _parse(name: Any) -> tuple[str, str, str]:
             "'name' must be a string, such as 'mixed_float16'. "
             f"Received: name={name} (of type {type(name)})"
         )
+    if name.startswith(quantized_policies.MODES):
+        source = quantized_policies.source_of(name)
+        _, compute, variable = _parse(source)
+        quantized_policies.check(name, compute)
+        return name, compute, variable
     if name in _MIXED:
         return name, _MIXED[name], "float32"
     try:
@@ -67,18 +73,23 @@ class DTypePolicy:
         return self._variable_dtype
 
     @property
-    def quantization_mode(self) -> None:
-        return None
+    def quantization_mode(self) -> Optional[str]:
+        """``"int8"``, ``"int4"`` or ``"float8"`` for a quantized policy, else None."""
+        return quantized_policies.mode_of(self._name)
 
     def get_config(self) -> dict:
+        if self.quantization_mode is not None:
+            return quantized_policies.config_of(self._name)
         return {"name": self._name}
 
     @classmethod
     def from_config(cls, config: dict) -> DTypePolicy:
+        if "mode" in config:
+            return get(f"{config['mode']}_from_{config.get('source_name') or global_policy().name}")
         return cls(**config)
 
     def __repr__(self) -> str:
-        return f'<DTypePolicy "{self._name}">'
+        return f'<{type(self).__name__} "{self._name}">'
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, DTypePolicy) and other._name == self._name
@@ -89,6 +100,57 @@ class DTypePolicy:
 
 Policy = DTypePolicy
 FloatDTypePolicy = DTypePolicy
+
+
+class QuantizedDTypePolicy(DTypePolicy):
+    """A quantized layer's policy, ``"<mode>_from_<source policy>"`` (Keras 3): the layer
+    computes in the source policy's dtypes with quantized weights."""
+
+    def __init__(self, mode: str, source_name: Optional[str] = None) -> None:
+        super().__init__(f"{mode}_from_{source_name or global_policy().name}")
+
+    @property
+    def source_name(self) -> str:
+        return quantized_policies.source_of(self._name)
+
+
+class QuantizedFloat8DTypePolicy(QuantizedDTypePolicy):
+    default_amax_history_length = quantized_policies.FLOAT8_HISTORY
+
+    def __init__(self, mode: str, source_name: Optional[str] = None,
+                 amax_history_length: int = quantized_policies.FLOAT8_HISTORY) -> None:
+        quantized_policies.check_history_length(amax_history_length)
+        super().__init__(mode, source_name)
+
+    @property
+    def amax_history_length(self) -> int:
+        return quantized_policies.FLOAT8_HISTORY
+
+
+class Int4DTypePolicy(QuantizedDTypePolicy):
+    """int4 with its block size in the name: ``"int4/128_from_float32"`` (-1: per channel)."""
+
+    @property
+    def block_size(self) -> int:
+        return quantized_policies.block_size_of(self._name)
+
+
+_QUANTIZED_CLASSES = {
+    "QuantizedDTypePolicy": QuantizedDTypePolicy,
+    "QuantizedFloat8DTypePolicy": QuantizedFloat8DTypePolicy,
+    "Int4DTypePolicy": Int4DTypePolicy,
+}
+
+
+def get(identifier: Any) -> DTypePolicy:
+    """Keras' ``dtype_policies.get``: the policy object, of its Keras class, for an identifier."""
+    name = policy_name(identifier)
+    class_name = quantized_policies.class_name_of(name)
+    if class_name is None:
+        return DTypePolicy(name)
+    policy = DTypePolicy.__new__(_QUANTIZED_CLASSES[class_name])
+    DTypePolicy.__init__(policy, name)
+    return policy
 
 
 def policy_name(identifier: Any) -> str:
@@ -102,6 +164,8 @@ def policy_name(identifier: Any) -> str:
         name = _GLOBAL[0] or backend.floatx()
     elif isinstance(identifier, DTypePolicy):
         name = identifier.name
+    elif isinstance(identifier, dict) and identifier.get("class_name") in quantized_policies.CLASS_NAMES:
+        name = _parse(quantized_policies.name_from_config(identifier))[0]
     elif isinstance(identifier, dict):
         class_name = identifier.get("class_name")
         if class_name not in _POLICY_CLASS_NAMES:
@@ -126,10 +190,12 @@ def policy_name(identifier: Any) -> str:
 
 
 def compute_dtype_of(name: str) -> str:
+    name = quantized_policies.SOURCES.get(name, name)
     return _MIXED.get(name, name)
 
 
 def variable_dtype_of(name: str) -> str:
+    name = quantized_policies.SOURCES.get(name, name)
     return "float32" if name in _MIXED else name
 
 
@@ -138,7 +204,11 @@ def is_mixed(name: str) -> bool:
 
 
 def serialize(name: str) -> Any:
-    """tf.keras 2.x' layer config value: the dtype string, or the Policy dict when mixed."""
+    """tf.keras 2.x' layer config value: the dtype string, or the Policy dict when mixed.
+
+    Quantized policies exist only in Keras 3, so theirs is Keras 3's policy dict."""
+    if name in quantized_policies.SOURCES:
+        return quantized_policies.serialize(name)
     if name in _MIXED:
         return {"class_name": "Policy", "config": {"name": name}}
     return name

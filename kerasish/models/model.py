@@ -11,13 +11,12 @@ from typing import Any, Optional
 import torch
 
 from kerasish.layers.base import Layer
-from kerasish.layers.quantization import QuantizationRefused
 from kerasish.training import data as data_adapter
 from kerasish.training.trainer import Trainer, phase_mode
 from kerasish.utils import numpy_values, tree
 
 
-class Model(QuantizationRefused, Trainer, Layer):
+class Model(Trainer, Layer):
     _casts_direct_inputs = False  # inputs take their Input layers' dtypes
 
     def __new__(cls, *args: Any, **kwargs: Any):
@@ -110,6 +109,15 @@ class Model(QuantizationRefused, Trainer, Layer):
             show_trainable=show_trainable,
             layer_range=layer_range,
         )
+
+    def quantize(self, mode: Optional[str] = None, config: Any = None, filters: Any = None,
+                 **kwargs: Any) -> None:
+        """Quantize the weights of every supported layer (Keras 3: Dense, EinsumDense,
+        Embedding) to ``mode`` ("int8", "int4", "float8") or as ``config`` says; ``filters``
+        (a regex on layer names, a list of them, or a predicate) selects layers."""
+        from kerasish.quantizers.model_quantize import quantize_model
+
+        quantize_model(self, mode, config, filters, kwargs)
 
     # ------------------------------------------------------------------ saving (saving/)
 

@@ -73,8 +73,9 @@ def test_config_round_trip_and_unsupported_options():
     config = layer.get_config()
     assert config["output_shape"] == (4,) and config["equation"] == "ab,bc->ac"
     assert "quantization_config" not in config  # tf.keras' EinsumDense refuses the key
+    # (written once the layer is quantized: tests/layers/test_quantization.py)
     assert layers.EinsumDense.from_config(config).get_config() == config
     assert "lora_rank" not in config  # written only when LoRA is on (tests/layers/test_lora.py)
-    with pytest.raises(NotImplementedError, match="quantization_config"):
+    with pytest.raises(ValueError, match="quantizer identifier"):
         layers.EinsumDense("ab,bc->ac", 4, quantization_config={"mode": "int8"})
     assert layers.EinsumDense("ab,bc->ac", 4, lora_rank=None, quantization_config=None).equation

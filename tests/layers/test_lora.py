@@ -294,20 +294,16 @@ def test_lora_under_half_precision_policies(policy, out_dtype):
 # ------------------------------------------------------------------ quantization
 
 
-@pytest.mark.parametrize(
-    "make, name",
-    [
-        (lambda: layers.Dense(2, quantization_config={"mode": "int8"}), "quantization_config"),
-        (lambda: layers.Embedding(3, 2, quantization_config={"mode": "int8"}), "quantization_config"),
-        (lambda: layers.EinsumDense("ab,bc->ac", 2, gptq_unpacked_column_size=4), "gptq_unpacked_column_size"),
-    ],
-)
-def test_quantization_arguments_are_refused_by_name(make, name):
-    with pytest.raises(NotImplementedError, match=name):
-        make()
+def test_gptq_argument_is_refused_by_name():
+    with pytest.raises(NotImplementedError, match="gptq_unpacked_column_size"):
+        layers.EinsumDense("ab,bc->ac", 2, gptq_unpacked_column_size=4)
 
 
-@pytest.mark.parametrize("layer", [layers.Dense(2), layers.Embedding(3, 2), layers.EinsumDense("ab,bc->ac", 2)])
-def test_quantize_is_refused_by_name(layer):
-    with pytest.raises(NotImplementedError, match="quantize"):
-        layer.quantize("int8")
+def test_lora_after_int4_quantization_adapts_the_unpacked_kernel():
+    # (LoRA on quantized layers against Keras: compat_tests/quantization.)
+    layer = layers.Dense(5)
+    layer.build((None, 4))
+    layer.quantize("int4")
+    layer.enable_lora(2)
+    assert layer._lora_variable("lora_kernel_a").shape == (4, 2)
+    assert layer._lora_variable("lora_kernel_b").shape == (2, 5)
