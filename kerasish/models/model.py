@@ -205,6 +205,11 @@ class Model(Trainer, Layer):
     def _run_batch(self, batch: list[torch.Tensor]) -> Any:
         # Inference is explicit, as Keras' predict passes it: a training value recorded in a
         # Keras 3 config (augmentation layers record True) holds only when the call leaves it unset.
+        if type(self).predict_step is not Trainer.predict_step:
+            nested = getattr(self, "_nested_inputs", None)
+            if nested is not None:
+                return self.predict_step(tree.pack_sequence_as(nested, batch))
+            return self.predict_step(batch[0] if len(batch) == 1 else list(batch))
         kwargs = {"training": phase_mode(False)} if self._call_accepts_training else {}
         return self(*batch, **kwargs) if len(batch) > 1 else self(batch[0], **kwargs)
 
