@@ -132,6 +132,12 @@ _TORCH_DTYPES = {
     "int64": torch.int64,
     "bool": torch.bool,
     "complex64": torch.complex64,
+    "complex128": torch.complex128,
+    "float8_e4m3fn": torch.float8_e4m3fn,
+    "float8_e5m2": torch.float8_e5m2,
+    # torch has no arithmetic on these; Keras' torch backend holds them one size up.
+    "uint16": torch.int32,
+    "uint32": torch.int64,
 }
 
 

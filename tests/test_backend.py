@@ -192,3 +192,16 @@ def test_functions_forwarded_to_ops_keep_keras_2_signatures(name, parameters):
     assert (function.__name__, function.__module__) == (name, "kerasish.keras2_backend")
     y = K.sum(keras.Input((3,)), 1)
     assert y._keras_history[0]._inbound_nodes[0].call_args[1:] == (1, False)
+
+
+def test_unsigned_inputs_are_held_one_size_up_as_keras_torch_backend_does():
+    import numpy as np
+
+    import kerasish
+
+    for name, held in (("uint16", torch.int32), ("uint32", torch.int64)):
+        assert K.torch_dtype(name) is held
+        inputs = kerasish.Input((3,), dtype=name)
+        assert inputs.dtype == name
+        model = kerasish.Model(inputs, kerasish.layers.Lambda(lambda t: t * 2)(inputs))
+        np.testing.assert_array_equal(model.predict(np.array([[1, 2, 3]], dtype=name), verbose=0), [[2, 4, 6]])

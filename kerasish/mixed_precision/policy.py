@@ -23,6 +23,14 @@ _GLOBAL: list[Optional[str]] = [None]
 MIXED_IN_USE = [False]
 
 
+def _is_plain_dtype(name: str) -> bool:
+    try:
+        backend.standardize_dtype(name)
+    except ValueError:
+        return False
+    return True
+
+
 def _parse(name: Any) -> tuple[str, str, str]:
     """``(standardized name, compute dtype, variable dtype)`` of a policy name."""
     if not isinstance(name, str):
@@ -30,7 +38,8 @@ def _parse(name: Any) -> tuple[str, str, str]:
             "'name' must be a string, such as 'mixed_float16'. "
             f"Received: name={name} (of type {type(name)})"
         )
-    if name.startswith(quantized_policies.MODES):
+    # A plain integer dtype ("int8", an op layer's output dtype) is not a quantization mode.
+    if name.startswith(quantized_policies.MODES) and not _is_plain_dtype(name):
         source = quantized_policies.source_of(name)
         _, compute, variable = _parse(source)
         quantized_policies.check(name, compute)

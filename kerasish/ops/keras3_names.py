@@ -37,7 +37,7 @@ _LEADING = {
             nanprod nanstd nansum nanvar negative nonzero ones_like prod ptp rad2deg ravel real
             reciprocal repeat reshape roll rot90 round sign signbit sin sinc sinh slogdet sort split
             sqrt square squeeze stack std sum swapaxes tan tanh tile trace transpose trapezoid tril
-            triu trunc unravel_index vander var view vsplit vstack zeros_like""",
+            triu trunc unravel_index vander var view vsplit vstack zeros_like argpartition unique""",
         2: """add allclose append arctan2 bitwise_and bitwise_left_shift bitwise_or
             bitwise_right_shift bitwise_xor correlate cross digitize divide divide_no_nan dot equal
             floor_divide fmax fmin fmod full_like gcd get_item greater greater_equal heaviside hypot
@@ -53,10 +53,11 @@ _LEADING = {
             hard_shrink hard_sigmoid hard_silu hard_tanh leaky_relu log_sigmoid log_softmax
             max_pool moments multi_hot normalize one_hot relu relu6 selu sigmoid silu soft_shrink
             softmax softplus softsign space_to_depth sparse_plus sparse_sigmoid sparsemax squareplus
-            tanh_shrink threshold""",
+            tanh_shrink threshold unfold fold""",
         2: """binary_crossentropy categorical_crossentropy conv conv_transpose depthwise_conv polar
-            psnr rms_normalization sparse_categorical_crossentropy""",
+            psnr rms_normalization sparse_categorical_crossentropy ctc_decode""",
         3: "layer_normalization separable_conv",
+        4: "ctc_loss",
         6: "dot_product_attention",
     },
     "core": {
@@ -66,8 +67,8 @@ _LEADING = {
     },
     "math": {
         1: """erf erfc erfinv extract_sequences fft fft2 ifft2 irfft logdet logsumexp rfft rsqrt
-            top_k view_as_complex view_as_real""",
-        2: "in_top_k segment_max segment_min segment_prod segment_sum",
+            top_k view_as_complex view_as_real stft istft""",
+        2: "in_top_k segment_max segment_min segment_prod segment_sum cdist",
     },
     "linalg": {
         1: "cholesky cholesky_inverse det eig eigh inv lu_factor matrix_rank norm pinv qr svd",
@@ -75,8 +76,10 @@ _LEADING = {
     },
     "image": {
         1: """crop_images extract_patches gaussian_blur hsv_to_rgb pad_images resize
-            rgb_to_grayscale rgb_to_hsv sobel_edges""",
-        2: "affine_transform map_coordinates",
+            rgb_to_grayscale rgb_to_hsv sobel_edges elastic_transform""",
+        2: "affine_transform map_coordinates ssim",
+        3: "perspective_transform",
+        4: "scale_and_translate",
     },
 }
 
@@ -86,6 +89,7 @@ _CALL_PARAMETERS = {
     "pad": ("numpy", ("x", "constant_values")),
     "einsum": ("numpy", ("operands",)),
     "batch_normalization": ("nn", ("x", "mean", "variance", "offset", "scale")),
+    "rearrange": ("einops", ("tensor", "pattern")),
 }
 
 # Class names that are not the op's name in CamelCase.
@@ -103,6 +107,12 @@ _CLASS_NAMES = {
     "rfft": "RFFT",
     "irfft": "IRFFT",
     "svd": "SVD",
+    "cdist": "CDist",
+    "stft": "STFT",
+    "istft": "ISTFT",
+    "ctc_decode": "CTCDecode",
+    "ctc_loss": "CTCLoss",
+    "ssim": "SSIM",
     "hsv_to_rgb": "HSVToRGB",
     "rgb_to_hsv": "RGBToHSV",
     "rgb_to_grayscale": "RGBToGrayscale",
