@@ -25,7 +25,9 @@ from kerasish import (
     optimizers,
     preprocessing,
     quantizers,
+    random,
     regularizers,
+    tree,
     utils,
 )
 from kerasish.compat import install_as_keras
@@ -91,7 +93,9 @@ __all__ = [
     "optimizers",
     "preprocessing",
     "quantizers",
+    "random",
     "regularizers",
+    "tree",
     "utils",
     "version",
 ]

@@ -71,6 +71,9 @@ def clear_session() -> None:
     from kerasish import keras2_backend
 
     keras2_backend._LEARNING_PHASE[0] = None
+    from kerasish import random
+
+    random.reset_global_seed_generator()
 
 
 def get_uid(prefix: str = "") -> int:
@@ -163,6 +166,25 @@ def standardize_dtype(dtype) -> str:
     if name not in _TORCH_DTYPES:
         raise ValueError(f"Invalid dtype: {dtype!r}")
     return {"float": "float32", "double": "float64", "half": "float16"}.get(name, name)
+
+
+def result_type(*dtypes):
+    """Keras 3's dtype promotion (``kerasish.dtype_promotion``)."""
+    from kerasish import dtype_promotion
+
+    return dtype_promotion.result_type(*dtypes)
+
+
+def is_float_dtype(dtype) -> bool:
+    from kerasish import dtype_promotion
+
+    return dtype_promotion.is_float_dtype(dtype)
+
+
+def is_int_dtype(dtype) -> bool:
+    from kerasish import dtype_promotion
+
+    return dtype_promotion.is_int_dtype(dtype)
 
 
 def torch_dtype(dtype) -> torch.dtype:

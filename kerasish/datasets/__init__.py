@@ -3,6 +3,7 @@ under the file names Keras uses, so a Keras cache (``~/.keras/datasets``) serves
 
 from kerasish.datasets import (
     boston_housing,
+    california_housing,
     cifar10,
     cifar100,
     fashion_mnist,
@@ -11,4 +12,4 @@ from kerasish.datasets import (
     reuters,
 )
 
-__all__ = ["boston_housing", "cifar10", "cifar100", "fashion_mnist", "imdb", "mnist", "reuters"]
+__all__ = ["boston_housing", "california_housing", "cifar10", "cifar100", "fashion_mnist", "imdb", "mnist", "reuters"]

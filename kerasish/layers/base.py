@@ -416,6 +416,10 @@ class Layer(torch.nn.Module):
             name: value.to("meta")
             for name, value in list(self.named_parameters()) + list(self.named_buffers())
         }
+        from kerasish.ops.core import set_device_hint
+
+        # Tensors the call creates from nothing (``keras.random.normal(shape)``) go to meta too.
+        previous = set_device_hint(torch.device("meta"))
         try:
             with torch.no_grad():
                 return functional_call(self, state, meta_args, meta_kwargs, strict=False)
@@ -426,6 +430,8 @@ class Layer(torch.nn.Module):
                 f"{type(err).__name__}: {err}. Define compute_output_shape(input_shape) on the "
                 "layer to give its output shape directly."
             ) from err
+        finally:
+            set_device_hint(previous)
 
     # ----------------------------------------------------------------- weights
 

@@ -1,5 +1,6 @@
 """Models: ``Model``/``Functional``, ``Sequential``, and the lowering to a generated forward."""
 
+from kerasish.models.cloning import clone_model
 from kerasish.models.functional import Functional
 from kerasish.models.model import Model
 from kerasish.models.sequential import Sequential
@@ -11,6 +12,7 @@ __all__ = [
     "Functional",
     "Model",
     "Sequential",
+    "clone_model",
     "load_model",
     "model_from_config",
     "model_from_json",

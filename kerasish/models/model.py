@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 import torch
 
+from kerasish import config as keras_config
 from kerasish.layers.base import Layer
 from kerasish.training import data as data_adapter
 from kerasish.training.trainer import Trainer, phase_mode
@@ -231,6 +232,7 @@ class Model(Trainer, Layer):
 
         verbose = 1 if verbose == "auto" else int(verbose)
         batch_size = int(batch_size or 32)
+        steps = keras_config.capped_steps(steps)
         if data_adapters.is_iterator_source(x):
             adapter = data_adapters.IteratorDataAdapter(x, steps, self._batch_splitter())
         else:

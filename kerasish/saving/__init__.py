@@ -32,3 +32,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'kerasish.saving' has no attribute '{name}'")
     return getattr(importlib.import_module(f"kerasish.saving.{module}"), name)
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_PUBLIC))

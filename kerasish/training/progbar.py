@@ -26,6 +26,8 @@ from typing import Any, Iterable, Optional
 import numpy as np
 import torch
 
+from kerasish.utils import io_utils
+
 
 def _is_live_display() -> bool:
     stream = sys.stdout
@@ -147,8 +149,7 @@ class Progbar:
         self._seen_so_far = current
 
     def _write(self, message: str) -> None:
-        sys.stdout.write(message)
-        sys.stdout.flush()
+        io_utils.print_msg(message, line_break=False)
 
     def _live_message(self, current: int, now: float, finalize: bool) -> str:
         previous_width = self._total_width

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Optional
 import numpy as np
 import torch
 
+from kerasish import config as keras_config
 from kerasish.metrics.base import Metric
 from kerasish.training import custom_steps, data_adapters, jit_backend
 from kerasish.training import data as data_utils
@@ -286,6 +287,7 @@ class Trainer(custom_steps.StepMethods):
         shuffle: Any,
         class_weight: Any = None,
     ) -> data_adapters.DataAdapter:
+        steps = keras_config.capped_steps(steps)
         if data_adapters.is_iterator_source(x):
             if y is not None:
                 raise ValueError(
@@ -373,6 +375,7 @@ class Trainer(custom_steps.StepMethods):
             raise ValueError(f"Invalid keyword argument(s) in `fit()`: {sorted(kwargs)}.")
         self._assert_compiled()
         verbose = 1 if verbose == "auto" else int(verbose)
+        epochs = keras_config.capped_epochs(epochs)
 
         if validation_split and validation_data is None:
             if data_adapters.is_iterator_source(x):

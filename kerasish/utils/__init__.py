@@ -41,6 +41,13 @@ _PUBLIC = {
     "serialize_keras_object": "kerasish.saving.serialization",
     "deserialize_keras_object": "kerasish.saving.serialization",
     "convert_all_kernels_in_model": "kerasish.utils.conv_utils",
+    "Config": "kerasish.utils.config",
+    "get_source_inputs": "kerasish.utils.layer_utils",
+    "is_keras_tensor": "kerasish.graph.keras_tensor",
+    "split_dataset": "kerasish.utils.dataset_split",
+    "enable_interactive_logging": "kerasish.utils.io_utils",
+    "disable_interactive_logging": "kerasish.utils.io_utils",
+    "is_interactive_logging_enabled": "kerasish.utils.io_utils",
 }
 
 __all__ = sorted(_PUBLIC)

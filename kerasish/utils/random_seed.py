@@ -13,6 +13,9 @@ def set_random_seed(seed: int) -> None:
         raise ValueError(
             f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})"
         )
+    from kerasish import random as keras_random
+
+    keras_random.reset_global_seed_generator()  # re-made from the reseeded ``random``, as Keras
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

@@ -86,3 +86,21 @@ def test_imdb_rejects_unknown_arguments(keras_home):
         datasets.imdb.load_data(bogus=1)
     (x_train, _), _ = datasets.imdb.load_data(nb_words=20)
     assert max(max(s) for s in x_train) < 20
+
+
+def test_california_housing_versions_and_split(keras_home):
+    rng = np.random.default_rng(0)
+    x, y = rng.random((1000, 8)).astype("float32"), rng.random(1000).astype("float32") * 5e5
+    np.savez(keras_home / "datasets" / "california_housing.npz", x=x, y=y)
+    (x_train, y_train), (x_test, y_test) = datasets.california_housing.load_data()
+    assert x_train.shape == (800, 8) and y_test.shape == (200,)
+    indices = np.arange(1000)
+    np.random.RandomState(113).shuffle(indices)
+    np.testing.assert_array_equal(x_train[0], x[indices[0]])
+    (x_small, _), (x_small_test, _) = datasets.california_housing.load_data(version="small", test_split=0.5)
+    assert x_small.shape == (300, 8) and x_small_test.shape == (300, 8)
+    assert set(map(tuple, x_small.tolist())) <= set(map(tuple, x[:600].tolist()))
+    with pytest.raises(ValueError, match="must be one of 'small', 'large'"):
+        datasets.california_housing.load_data(version="medium")
+    with pytest.raises(ValueError, match="Invalid `test_split` argument"):
+        datasets.california_housing.load_data(test_split=1.0)
