@@ -10,13 +10,19 @@ compiled by inductor ran twice as slow as eager PyTorch (profile and numbers in 
 Here ReLU saves its float output and decides in the backward; the gradient is
 ``threshold_backward``'s bit for bit, NaN and infinity included.
 
+Max pooling whose windows tile the input (kernel == stride, no padding: Keras' default
+``MaxPooling2D``) gets the same treatment. Inductor decomposes its backward into a zero fill, an
+index conversion and a scatter over a channels-first copy of the gradient; here the backward
+finds each window's maximum again from the saved input and output (the first one in scan order,
+the last NaN, as ATen's kernel picks), which is one pointwise kernel in the input's own layout.
+
 Only CPU graphs are rewritten: GPU code generators store masks well, and a saved float costs
 four times the memory of a mask.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 import torch.fx
@@ -55,6 +61,102 @@ def relu_keeping_output(x: torch.Tensor) -> torch.Tensor:
     return ReluKeepingOutput.apply(x)
 
 
+class MaxPoolFindingMaxima(torch.autograd.Function):
+    """``max_pool2d(x, kernel)`` over tiling windows whose backward needs no indices."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, kernel: tuple) -> torch.Tensor:
+        out = F.max_pool2d(x, kernel, kernel)
+        ctx.save_for_backward(x, out)
+        ctx.kernel = kernel
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple:
+        x, out = ctx.saved_tensors
+        kh, kw = ctx.kernel
+        n, c, height, width = x.shape
+        rows, cols = out.shape[-2:]
+        # Channels-last views: the kernel inductor makes then keeps the gradient's layout.
+        xl, ml, gl = (t.permute(0, 2, 3, 1) for t in (x, out, grad))
+        window = [
+            xl[:, a : rows * kh : kh, b : cols * kw : kw, :] for a in range(kh) for b in range(kw)
+        ]
+        first_max = _first(xi == ml for xi in window)
+        last_nan = _first(torch.isnan(xi) for xi in reversed(window))[::-1]
+        nan_window = torch.isnan(ml)
+        parts = [
+            torch.where(torch.where(nan_window, nan_hit, hit), gl, 0.0)
+            for hit, nan_hit in zip(first_max, last_nan)
+        ]
+        tiles = torch.stack(
+            [torch.stack(parts[a * kw : (a + 1) * kw], dim=3) for a in range(kh)], dim=2
+        ).reshape(n, rows * kh, cols * kw, c)
+        if rows * kh != height or cols * kw != width:
+            full = tiles.new_zeros(n, height, width, c)
+            full[:, : rows * kh, : cols * kw, :] = tiles
+            tiles = full
+        return tiles.permute(0, 3, 1, 2), None
+
+
+def _first(hits: Any) -> list:
+    """Each mask keeping only what no earlier mask of the sequence already had."""
+    kept, seen = [], None
+    for hit in hits:
+        if seen is not None:
+            hit = hit & ~seen
+        seen = hit if seen is None else seen | hit
+        kept.append(hit)
+    return kept
+
+
+def max_pool_finding_maxima(x: torch.Tensor, kernel: tuple) -> torch.Tensor:
+    return MaxPoolFindingMaxima.apply(x, kernel)
+
+
+def _pair(value: Any) -> Optional[tuple]:
+    if isinstance(value, int):
+        return (value, value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return tuple(value)
+    return None
+
+
+def _tiling_max_pool_kernel(node: torch.fx.Node) -> Optional[tuple]:
+    """The kernel of an ``F.max_pool2d`` call whose windows tile its input, else None."""
+    if node.op != "call_function" or node.target is not F.max_pool2d:
+        return None
+    names = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+    if len(node.args) > len(names) or not set(node.kwargs) <= set(names):
+        return None
+    given = dict(zip(names, node.args), **node.kwargs)
+    kernel = _pair(given.get("kernel_size"))
+    stride = given.get("stride")
+    stride = kernel if stride is None or stride == () else _pair(stride)
+    plain = (
+        _pair(given.get("padding", 0)) == (0, 0)
+        and _pair(given.get("dilation", 1)) == (1, 1)
+        and not given.get("ceil_mode", False)
+        and not given.get("return_indices", False)
+    )
+    return kernel if kernel is not None and stride == kernel and plain else None
+
+
+def keep_pool_inputs(graph_module: torch.fx.GraphModule) -> int:
+    """Route every tiling ``F.max_pool2d`` of ``graph_module`` through
+    ``MaxPoolFindingMaxima``; returns how many."""
+    rewritten = 0
+    for node in graph_module.graph.nodes:
+        kernel = _tiling_max_pool_kernel(node)
+        if kernel is not None:
+            node.target = max_pool_finding_maxima
+            node.args, node.kwargs = (node.args[0], kernel), {}
+            rewritten += 1
+    if rewritten:
+        graph_module.recompile()
+    return rewritten
+
+
 def _is_plain_relu(node: torch.fx.Node) -> bool:
     if node.op == "call_method":
         return node.target == "relu" and len(node.args) == 1 and not node.kwargs
@@ -89,4 +191,5 @@ def training_backend(graph_module: torch.fx.GraphModule, example_inputs: list) -
 
     if _all_on_cpu(example_inputs):
         keep_relu_outputs(graph_module)
+        keep_pool_inputs(graph_module)
     return lookup_backend(inner_backend)(graph_module, example_inputs)

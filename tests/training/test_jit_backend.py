@@ -109,3 +109,91 @@ def test_backend_rewrites_cpu_graphs_only(monkeypatch, device, rewritten):
     graph_module = torch.fx.symbolic_trace(_Relus())
     jit_backend.training_backend(graph_module, [torch.empty(3, 4, device=device)])
     assert (jit_backend.relu_keeping_output in _targets(graph_module)) is rewritten
+
+
+# ------------------------------------------------------------------------- max pooling
+
+
+def _pool_grads(pool, x, kernel):
+    x = x.detach().clone().requires_grad_(True)
+    out = pool(x, kernel)
+    out.backward(torch.linspace(-1, 1, out.numel()).reshape(out.shape))
+    return out.detach(), x.grad
+
+
+def _special_inputs():
+    torch.manual_seed(0)
+    x = torch.randn(3, 4, 9, 11)
+    nans = x.clone()
+    nans[0, 0, 0, 0] = nans[0, 0, 1, 1] = nans[1, 2, 4, 5] = float("nan")
+    infs = torch.full((2, 2, 4, 6), float("-inf"))
+    infs[0, 0, 1, 1] = 1.0
+    return {"random": x, "ties": (x * 2).round(), "zeros": torch.zeros(2, 3, 6, 6), "nan": nans, "inf": infs}
+
+
+@pytest.mark.parametrize("kernel", [(2, 2), (3, 3), (2, 3)])
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_pool_gradient_is_atens_bit_for_bit(kernel, channels_last):
+    """ATen gives a window's gradient to its first maximum (scan order), or to its last NaN."""
+    for name, x in _special_inputs().items():
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        expected = _pool_grads(lambda t, k: F.max_pool2d(t, k, k), x, kernel)
+        received = _pool_grads(jit_backend.MaxPoolFindingMaxima.apply, x, kernel)
+        assert torch.equal(received[0].nan_to_num(7.0), expected[0].nan_to_num(7.0)), name
+        assert torch.equal(received[1], expected[1]), name
+
+
+def test_pool_gradient_keeps_the_channels_last_layout():
+    x = torch.randn(2, 8, 10, 10).contiguous(memory_format=torch.channels_last)
+    _, grad = _pool_grads(jit_backend.MaxPoolFindingMaxima.apply, x, (2, 2))
+    assert grad.is_contiguous(memory_format=torch.channels_last)
+
+
+class _Pools(torch.nn.Module):
+    def forward(self, x):
+        tiled = F.max_pool2d(x, 2) + F.max_pool2d(x, (2, 2), (2, 2), 0)
+        overlapping = F.max_pool2d(x, 3, 2)
+        padded = F.max_pool2d(x, 2, padding=1)
+        ceil = F.max_pool2d(x, 2, ceil_mode=True)
+        values, _ = F.max_pool2d(x, 2, return_indices=True)
+        return tiled.sum() + overlapping.sum() + padded.sum() + ceil.sum() + values.sum()
+
+
+def test_pool_rewrite_takes_tiling_windows_only():
+    graph_module = torch.fx.symbolic_trace(_Pools())
+    assert jit_backend.keep_pool_inputs(graph_module) == 2
+    assert _targets(graph_module).count(jit_backend.max_pool_finding_maxima) == 2
+    x = torch.randn(2, 3, 9, 9)
+    torch.testing.assert_close(graph_module(x), _Pools()(x))
+
+
+def _backward_targets(rewrite: bool) -> set:
+    """The ops of the backward graph, partitioned and decomposed as inductor does."""
+    targets: set = set()
+
+    def backward_compiler(graph_module, example_inputs):
+        targets.update(str(n.target) for n in graph_module.graph.nodes if n.op == "call_function")
+        return graph_module
+
+    inner = aot_autograd(
+        fw_compiler=make_boxed_compiler(lambda graph_module, example_inputs: graph_module),
+        bw_compiler=make_boxed_compiler(backward_compiler),
+        partition_fn=min_cut_rematerialization_partition,
+        decompositions=select_decomp_table(),
+    )
+
+    def backend(graph_module, example_inputs):
+        if rewrite:
+            assert jit_backend.keep_pool_inputs(graph_module) == 1
+        return inner(graph_module, example_inputs)
+
+    compiled = torch.compile(lambda x: F.max_pool2d(x * 2, 2), backend=backend, fullgraph=True)
+    compiled(torch.randn(2, 3, 8, 8, requires_grad=True)).sum().backward()
+    torch._dynamo.reset()
+    return targets
+
+
+def test_rewritten_pool_backward_has_no_scatter():
+    assert any("scatter" in t for t in _backward_targets(rewrite=False))  # inductor's lowering
+    assert not any("scatter" in t or "max_pool" in t for t in _backward_targets(rewrite=True))

@@ -133,19 +133,23 @@ def test_a_copy_of_a_jit_model_trains_like_the_original(rng, aot_eager):
 
 
 def test_jit_fit_of_a_relu_cnn_trains_like_the_eager_step(rng, aot_eager, monkeypatch):
-    """On CPU the training graph's ReLUs go through ``jit_backend`` (they keep their output
-    for the backward); the step still trains exactly like the eager one."""
-    rewritten = []
-    rewrite = jit_backend.keep_relu_outputs
+    """On CPU the training graph's ReLUs and tiling max pools go through ``jit_backend`` (they
+    keep what their backward needs); the step still trains exactly like the eager one (an odd
+    feature map leaves a row and a column out of the pooling windows)."""
+    rewritten, pools = [], []
+    rewrite, rewrite_pools = jit_backend.keep_relu_outputs, jit_backend.keep_pool_inputs
     monkeypatch.setattr(
         jit_backend, "keep_relu_outputs", lambda gm: rewritten.append(rewrite(gm)) or rewritten[-1]
+    )
+    monkeypatch.setattr(
+        jit_backend, "keep_pool_inputs", lambda gm: pools.append(rewrite_pools(gm)) or pools[-1]
     )
 
     def build():
         keras.utils.set_random_seed(11)
         return keras.Sequential(
             [
-                keras.Input((10, 10, 2)),
+                keras.Input((11, 11, 2)),
                 L.Conv2D(4, 3, activation="relu"),
                 L.MaxPooling2D(),
                 L.Flatten(),
@@ -154,12 +158,13 @@ def test_jit_fit_of_a_relu_cnn_trains_like_the_eager_step(rng, aot_eager, monkey
             ]
         )
 
-    x = rng.standard_normal((64, 10, 10, 2)).astype("float32")
+    x = rng.standard_normal((64, 11, 11, 2)).astype("float32")
     y = rng.integers(0, 3, len(x))
     eager = _fit(build(), False, x, y)
     jit = _fit(build(), True, x, y)
     _assert_same_training(eager, jit)
     assert rewritten and rewritten[0] == 2
+    assert pools and pools[0] == 1
 
 
 def test_jit_fit_of_an_lstm_trains_like_the_eager_step(rng, aot_eager):
