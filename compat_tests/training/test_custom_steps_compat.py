@@ -136,12 +136,12 @@ def test_custom_fit_code_runs_as_in_keras(rng):
         m_model, m_history, m_eval = _run(kerasish, kind, weights, x, y)
         assert set(m_history) == set(k_history), kind
         for key in k_history:
-            np.testing.assert_allclose(m_history[key], k_history[key], rtol=1e-5, err_msg=f"{kind} {key}")
+            np.testing.assert_allclose(m_history[key], k_history[key], rtol=1e-4, err_msg=f"{kind} {key}")
         if isinstance(k_eval, str):
             assert m_eval == k_eval == "No loss to compute", kind
             k_eval = m_eval = {}
         assert set(m_eval) == set(k_eval), kind
         for key in k_eval:
-            np.testing.assert_allclose(m_eval[key], k_eval[key], rtol=1e-5, err_msg=f"{kind} {key}")
+            np.testing.assert_allclose(m_eval[key], k_eval[key], rtol=1e-4, err_msg=f"{kind} {key}")
         for received, expected in zip(m_model.get_weights(), k_model.get_weights()):
-            np.testing.assert_allclose(received, expected, atol=1e-5, err_msg=kind)
+            np.testing.assert_allclose(received, expected, atol=1e-4, err_msg=kind)
