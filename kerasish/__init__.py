@@ -29,6 +29,7 @@ from kerasish import (
     regularizers,
     tree,
     utils,
+    wrappers,
 )
 from kerasish.compat import install_as_keras
 from kerasish.devices import device_scope as device
@@ -98,4 +99,5 @@ __all__ = [
     "tree",
     "utils",
     "version",
+    "wrappers",
 ]
