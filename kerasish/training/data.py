@@ -26,6 +26,8 @@ def to_tensor(value: Any, dtype: str | None = None, device: torch.device | None 
         array = np.asarray(value)
         if array.dtype == object:
             raise TypeError(f"Cannot convert data of type {type(value).__name__} to a tensor.")
+        if not array.flags.writeable:  # torch would share (and warn about) read-only memory
+            array = array.copy()
         tensor = torch.from_numpy(np.ascontiguousarray(array))
     if dtype is not None:
         target = backend.torch_dtype(dtype)

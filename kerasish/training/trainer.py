@@ -112,9 +112,14 @@ class Trainer(custom_steps.StepMethods):
             self.__dict__.pop(compiled, None)
         self.stop_training = False
         self._is_compiled = True
+        self.loss = loss  # Keras keeps what compile was given
         self._forget_step_state()
         if getattr(self, "output_names", None):
             self._build_containers(self.output_names)
+
+    @property
+    def compiled(self) -> bool:
+        return getattr(self, "_is_compiled", False)
 
     def _build_containers(self, output_names: list) -> None:
         loss, loss_weights = self._loss_spec

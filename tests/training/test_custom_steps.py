@@ -163,3 +163,10 @@ def test_pack_and_unpack_follow_keras():
     assert pack_x_y_sample_weight([x, y]) == ([x, y],)
     with pytest.raises(ValueError, match="Data is expected to be in format"):
         unpack_x_y_sample_weight((x, y, w, w))
+
+
+def test_compile_records_loss_and_compiled_as_keras():
+    model = _functional(keras.Model)
+    assert model.compiled is False
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.compiled is True and model.loss == "mse"
