@@ -76,7 +76,6 @@ from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.integer_lookup import IntegerLookup
 from kerasish.layers.lambda_layer import Lambda
-from kerasish.legacy.keras1_merge import Merge, merge  # Keras 1's, kept by Keras 2.0-2.1.6
 from kerasish.layers.mel_spectrogram import MelSpectrogram
 from kerasish.layers.merging import (
     Add,
@@ -184,6 +183,7 @@ from kerasish.layers.text_vectorization import TextVectorization
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.warp_augmentation import RandomElasticTransform, RandomPerspective
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
+from kerasish.legacy.keras1_merge import Merge, merge  # Keras 1's, kept by Keras 2.0-2.1.6
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [

@@ -29,7 +29,7 @@ MODES = ("sum", "mul", "concat", "ave", "cos", "dot", "max")
 def _deprecated(what: str) -> None:
     # Keras 2.0-2.1.6's words; Keras 1 itself did not warn.
     warnings.warn(
-        f"The `{what}` is deprecated and will be removed after 08/2017. Use instead layers from "
+        f"The {what} is deprecated and will be removed after 08/2017. Use instead layers from "
         "`keras.layers.merge`, e.g. `add`, `concatenate`, etc.",
         Keras2APIWarning,
         stacklevel=3,
@@ -133,6 +133,8 @@ def merging_layer(
     elif mode == "concat":
         layer = layers.Concatenate(axis=concat_axis, **kwargs)
     elif mode in ("dot", "cos"):
+        if not isinstance(dot_axes, (int, list, tuple)):
+            raise TypeError("Invalid type for dot_axes - should be a list.")
         layer = layers.Dot(axes=dot_axes, normalize=mode == "cos", **kwargs)
     elif mode in _ELEMENTWISE:
         layer = getattr(layers, _ELEMENTWISE[mode])(**kwargs)
@@ -209,7 +211,7 @@ class Merge(metaclass=_MergeType):
         tensor_indices: Optional[Sequence[int]] = None,
         name: Optional[str] = None,
     ) -> Layer:
-        _deprecated("Merge` layer")
+        _deprecated("`Merge` layer")
         return make(layers, mode, concat_axis, dot_axes, output_shape, output_mask, arguments,
                     node_indices, tensor_indices, name)
 
@@ -300,7 +302,7 @@ def merge(
     name: Optional[str] = None,
 ) -> Any:
     """Keras 1's functional ``merge``: ``merge([a, b], mode="concat")`` on tensors."""
-    _deprecated("merge` function")
+    _deprecated("`merge` function")
     if not callable(mode) and mode not in MODES:
         raise ValueError("Invalid merge mode: " + str(mode))
     _check_options(mode, output_shape, output_mask)
