@@ -183,10 +183,12 @@ from kerasish.layers.text_vectorization import TextVectorization
 from kerasish.layers.torch_wrapper import TorchModuleWrapper
 from kerasish.layers.warp_augmentation import RandomElasticTransform, RandomPerspective
 from kerasish.layers.wrappers import TimeDistributed, Wrapper
+from kerasish.legacy.keras1_merge import Merge, merge  # Keras 1's, kept by Keras 2.0-2.1.6
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
     "MelSpectrogram",
+    "Merge",
     "STFTSpectrogram",
     "IntegerLookup",
     "StringLookup",
@@ -359,6 +361,7 @@ __all__ = [
     "deserialize",
     "dot",
     "maximum",
+    "merge",
     "minimum",
     "multiply",
     "serialize",

@@ -64,6 +64,10 @@ class Sequential(Functional):
             self._set_input_layer(layer)
             self._rebuild()
             return
+        if not self._stack and self._input_layer is None and getattr(layer, "_keras1_connected", False):
+            from kerasish.legacy.keras1_merge import start_merged_sequential
+
+            return start_merged_sequential(self, layer)  # Keras 1: Sequential([Merge([a, b]), ...])
         if any(existing.name == layer.name for existing in self._stack):
             raise ValueError(
                 f'All layers added to a Sequential model should have unique names. Name "'

@@ -85,14 +85,22 @@ def weight_name(variable: Any) -> str:
     return f"{layer_name}/{variable.name}:0"
 
 
+def weight_layers(model: Any) -> list:
+    """The layers a weights file lists, in order: ``model.layers``, or Keras 1's flattened
+    order for a Sequential whose first layer is a Keras 1 ``Merge`` (``keras1_merge``)."""
+    flattened = getattr(model, "keras1_flattened_layers", None)
+    return flattened() if flattened is not None else model.layers
+
+
 # ------------------------------------------------------------------ writing
 
 
 def save_weights_to_group(group: Any, model: Any, keras_version: str) -> None:
-    save_attributes(group, "layer_names", [layer.name.encode("utf-8") for layer in model.layers])
+    layers = weight_layers(model)
+    save_attributes(group, "layer_names", [layer.name.encode("utf-8") for layer in layers])
     group.attrs["backend"] = b"torch"
     group.attrs["keras_version"] = keras_version.encode("utf-8")
-    for layer in sorted(model.layers, key=lambda layer: layer.name):
+    for layer in sorted(layers, key=lambda layer: layer.name):
         _save_subset(group.create_group(layer.name), legacy_weights(layer))
     own = keras3_weights.own_variables(model)
     _save_subset(group.create_group("top_level_model_weights"), own)
@@ -153,7 +161,7 @@ def plan_topological(
     group: Any, model: Any, skip_mismatch: bool = False, reshape: bool = False
 ) -> list[tuple[Any, np.ndarray]]:
     """``(variable, value)`` pairs pairing layers with weights by position, as Keras does."""
-    layers = [layer for layer in model.layers if legacy_weights(layer)]
+    layers = [layer for layer in weight_layers(model) if legacy_weights(layer)]
     saved = []
     for name in load_attributes(group, "layer_names"):
         if name not in group:
@@ -190,7 +198,7 @@ def plan_by_name(
 ) -> list[tuple[Any, np.ndarray]]:
     """``(variable, value)`` pairs for the layers whose names the file has; others are left alone."""
     by_name: dict[str, list] = {}
-    for layer in model.layers:
+    for layer in weight_layers(model):
         by_name.setdefault(layer.name, []).append(layer)
     assignments = []
     origin = _origin(group)

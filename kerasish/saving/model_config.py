@@ -78,6 +78,11 @@ def deserialize_layer(config: dict, custom_objects: Optional[dict] = None) -> An
     if config["class_name"] == "Sequential" and isinstance(config["config"], list):
         # Keras 1 to 2.2.2 wrote a Sequential's config as the bare list of its layers.
         config["config"] = {"layers": config["config"]}
+    if config["class_name"] == "Merge" and "mode" in config["config"]:
+        # Keras 1's Merge layer (kerasish's own `Merge` is the merge layers' base class).
+        from kerasish.legacy.keras1_merge import Merge
+
+        return Merge.from_config(config["config"], custom_objects)
     if str(config.get("module") or "").startswith("keras.src.ops."):
         # A Keras 3 operation recorded in a functional graph (`ops.sum(x)`, `x + y`).
         from kerasish.ops.keras3_ops import op_layer_from_keras3_config
