@@ -8,13 +8,66 @@ file formats can speak Keras while training touches only the torch tensor.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import contextlib
+import threading
+from typing import Any, Iterator, Optional
 
 import numpy as np
 import torch
 
 from kerasish.saving.layouts import WeightLayout
 from kerasish.utils import numpy_values
+
+
+class _ScopeStack(threading.local):
+    """The layers whose name scope is open in this thread, each with its full path."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[Any, str]] = []
+
+
+_SCOPES = _ScopeStack()
+
+
+def current_path() -> str:
+    """Keras 3's ``current_path()``: the path of the innermost open layer scope."""
+    entries = _SCOPES.entries
+    return entries[-1][1] if entries else ""
+
+
+@contextlib.contextmanager
+def layer_scope(layer: Any) -> Iterator[None]:
+    """Keras 3's layer name scope, which is where variable and layer paths come from.
+
+    Keras opens it around a layer's build, call and ``add_weight``; whatever is built inside
+    gets the layer's path as prefix. As in Keras, a layer keeps the parent path under which its
+    scope was first opened (``_parent_path``), and reopening the innermost scope is a no-op, so
+    a layer built outside a model and used in it later keeps its first path.
+    """
+    entries = _SCOPES.entries
+    if entries and entries[-1][0] is layer:
+        yield
+        return
+    state = layer.__dict__
+    parent = state.get("_parent_path")
+    if parent is None:
+        parent = current_path()
+        state["_parent_path"] = parent
+    entries.append((layer, f"{parent}/{layer.name}" if parent else layer.name))
+    try:
+        yield
+    finally:
+        entries.pop()
+
+
+def weight_path(layer: Any, name: str, cell: Optional[str] = None) -> str:
+    """The Keras 3 path of a weight ``layer`` creates now: its scope's path, the name of the
+    Keras cell object that holds it where kerasish merged cell and layer (LSTM...), the name."""
+    with layer_scope(layer):
+        if layer.__dict__.get("_path") is None:
+            layer.__dict__["_path"] = current_path()
+        prefix = current_path()
+    return f"{prefix}/{cell}/{name}" if cell else f"{prefix}/{name}"
 
 
 class KerasLayoutView(torch.Tensor):
@@ -41,6 +94,7 @@ class Variable:
         regularizer: Any = None,
         constraint: Any = None,
         layer_name: Optional[str] = None,
+        path: Optional[str] = None,
     ) -> None:
         self._owner = owner
         self._attr = attr
@@ -50,6 +104,7 @@ class Variable:
         self.regularizer = regularizer
         self.constraint = constraint
         self._layer_name = layer_name
+        self._path = path
 
     @property
     def tensor(self) -> torch.Tensor:
@@ -69,6 +124,11 @@ class Variable:
 
     @property
     def path(self) -> str:
+        """Keras 3's path: the name scopes open when the weight was created (``sequential/
+        dense/kernel`` in a Sequential model, ``dense/kernel`` in a functional one). Weights of
+        plain torch submodules, listed on demand, are named after their layer."""
+        if self._path is not None:
+            return self._path
         return f"{self._layer_name or self._owner.name}/{self.name}"
 
     @property

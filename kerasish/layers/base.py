@@ -18,6 +18,7 @@ usual. An explicit ``training=`` argument always wins.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from typing import Any, Iterable, Optional, Sequence
@@ -34,7 +35,7 @@ from kerasish.mixed_precision import autocast as autocast_lib
 from kerasish.mixed_precision import policy as policy_lib
 from kerasish.saving import layouts, registry
 from kerasish.utils import tree
-from kerasish.variables import Variable
+from kerasish.variables import Variable, current_path, layer_scope, weight_path
 
 # Two sizes substituted for unknown dimensions during meta-device shape inference. Meta tensors
 # hold no data, so generous sizes cost nothing and keep strided or large kernels valid.
@@ -117,6 +118,8 @@ class Layer(torch.nn.Module):
             name for name in ("training", "mask") if name in params
         )
         registry.register_builtin(cls.__name__, cls)
+        if "build" in cls.__dict__:
+            cls.build = _scoped_build(cls.__dict__["build"])
 
     def __init__(
         self,
@@ -173,6 +176,11 @@ class Layer(torch.nn.Module):
     @name.setter
     def name(self, value: str) -> None:
         self._name = value
+
+    @property
+    def path(self) -> Optional[str]:
+        """Keras 3: the name scopes open when the layer was built (``None`` before)."""
+        return self.__dict__.get("_path")
 
     @property
     def dtype(self) -> str:
@@ -237,12 +245,16 @@ class Layer(torch.nn.Module):
         if not self._call_accepts_mask:
             kwargs.pop("mask", None)
         args = tree.map_structure(self._to_tensor, args)
-        if not self.built:
+        if self.built:
+            return torch.nn.Module.__call__(self, *args, **kwargs)
+        # The first call runs in the layer's name scope: sublayers built lazily in ``call``
+        # get its path as prefix, as in Keras.
+        with layer_scope(self):
             first = args[0] if args else kwargs.get("inputs")
             self._check_input_spec(first)
             self._maybe_build(_shape_structure(first))
             self._move_weights_to(first)
-        return torch.nn.Module.__call__(self, *args, **kwargs)
+            return torch.nn.Module.__call__(self, *args, **kwargs)
 
     def _to_tensor(self, value: Any) -> Any:
         if isinstance(value, np.ndarray) or isinstance(value, np.generic):
@@ -282,8 +294,9 @@ class Layer(torch.nn.Module):
             mask_from_framework = True
         self._check_input_spec(inputs)
         autocast_lib.note_symbolic_inputs(self, args, kwargs)
-        self._maybe_build(_shape_structure(inputs))
-        outputs = self.compute_output_spec(*args, **kwargs)
+        with layer_scope(self):
+            self._maybe_build(_shape_structure(inputs))
+            outputs = self.compute_output_spec(*args, **kwargs)
         flat_outputs = tree.flatten(outputs)
         for i, tensor in enumerate(flat_outputs):
             tensor.name = self.name if len(flat_outputs) == 1 else f"{self.name}_{i}"
@@ -363,7 +376,9 @@ class Layer(torch.nn.Module):
     def _maybe_build(self, input_shape: Any) -> None:
         if self.built:
             return
-        self.build(input_shape)
+        with layer_scope(self):
+            self.__dict__["_path"] = current_path()
+            self.build(input_shape)
         self.built = True
         if self._initial_weights is not None:
             initial, self._initial_weights = self._initial_weights, None
@@ -475,8 +490,11 @@ class Layer(torch.nn.Module):
             )
         else:
             self.register_buffer(attr, value)
+        from kerasish.saving.keras3_weights import rnn_cell_name
+
+        path = weight_path(self, name, rnn_cell_name(self))
         self._keras_variables.append(
-            Variable(self, attr, name, layout, trainable, regularizer, constraint)
+            Variable(self, attr, name, layout, trainable, regularizer, constraint, path=path)
         )
         return getattr(self, attr)
 
@@ -789,6 +807,19 @@ class Layer(torch.nn.Module):
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _scoped_build(build: Any) -> Any:
+    """Keras 3 wraps every ``build`` in the layer's name scope (a layer built directly, or
+    inside its parent's ``build``, still gets its path); a ``super().build`` reuses the scope."""
+
+    @functools.wraps(build)
+    def scoped(self: Layer, *args: Any, **kwargs: Any) -> Any:
+        with layer_scope(self):
+            self.__dict__["_path"] = current_path()
+            return build(self, *args, **kwargs)
+
+    return scoped
 
 
 def _meta_like(x: Any, size: int) -> Any:

@@ -23,6 +23,7 @@ from kerasish.models import lowering
 from kerasish.models.model import Model
 from kerasish.training import data as data_adapter
 from kerasish.utils import tree
+from kerasish.variables import current_path, layer_scope
 
 
 class _ForwardOnAccess:
@@ -55,6 +56,8 @@ class Functional(Model):
     ) -> None:
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
         self._init_graph(inputs, outputs)
+        with layer_scope(self):  # Keras builds a functional model when it is made
+            self.__dict__["_path"] = current_path()
 
     # ---------------------------------------------------------- construction
 

@@ -18,6 +18,7 @@ from kerasish.layers.base import Layer
 from kerasish.layers.input_layer import InputLayer
 from kerasish.models.functional import Functional
 from kerasish.models.model import Model
+from kerasish.variables import current_path, layer_scope
 
 
 class Sequential(Functional):
@@ -100,7 +101,19 @@ class Sequential(Functional):
     # ------------------------------------------------------------------ graph
 
     def _rebuild(self, reuse_outputs: bool = False) -> None:
-        """(Re)create the graph from the input layer through the stack, if there is an input."""
+        """(Re)create the graph from the input layer through the stack, if there is an input.
+
+        Layers are called in the model's name scope, which makes their Keras 3 paths
+        ``sequential/dense/...``; the scope is opened only once there is an input, so a
+        model first built inside another layer's call gets that layer's prefix, as in Keras."""
+        if self._input_layer is None:
+            self._rebuild_graph(reuse_outputs)
+            return
+        with layer_scope(self):
+            self.__dict__["_path"] = current_path()
+            self._rebuild_graph(reuse_outputs)
+
+    def _rebuild_graph(self, reuse_outputs: bool) -> None:
         self._graph_ready = False
         self._lowered = None
         self.__dict__.pop("forward", None)
@@ -130,7 +143,8 @@ class Sequential(Functional):
         return None
 
     def _append_to_graph(self, layer: Layer) -> None:
-        x = layer(self.outputs[0])
+        with layer_scope(self):
+            x = layer(self.outputs[0])
         if isinstance(x, (list, tuple)):
             self._stack.pop()
             raise ValueError(

@@ -11,6 +11,7 @@ from typing import Any
 
 _PUBLIC = {
     "CustomObjectScope": "registry",
+    "KerasFileEditor": "file_editor",
     "custom_object_scope": "registry",
     "get_custom_objects": "registry",
     "get_registered_name": "registry",

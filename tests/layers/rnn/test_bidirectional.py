@@ -72,10 +72,14 @@ def test_weights_names_and_state_dict(rng):
     assert layer.backward_layer.go_backwards and not layer.forward_layer.go_backwards
     weights = layer.weights
     assert [w.path for w in weights][:3] == [
-        "forward_enc/kernel", "forward_enc/recurrent_kernel", "forward_enc/bias",
+        "bidirectional/forward_enc/gru_cell/kernel",
+        "bidirectional/forward_enc/gru_cell/recurrent_kernel",
+        "bidirectional/forward_enc/gru_cell/bias",
     ]
     assert [w.path for w in weights][3:] == [
-        "backward_enc/kernel", "backward_enc/recurrent_kernel", "backward_enc/bias",
+        "bidirectional/backward_enc/gru_cell/kernel",
+        "bidirectional/backward_enc/gru_cell/recurrent_kernel",
+        "bidirectional/backward_enc/gru_cell/bias",
     ]
     assert list(layer.state_dict())[0] == "forward_layer.weight_ih_l0"
     single = GRU(UNITS)
