@@ -72,3 +72,13 @@ def load_requested_weights(model: Any, weights: Any, imagenet_file: Any, family:
             load_imagenet_weights(model, imagenet_file, family)
         return
     model.load_weights(weights)
+
+
+def download_and_load(model: Any, file_name: str, origin: str, file_hash: str) -> None:
+    """Keras 3's way for the families kerasish added later: ``get_file`` into the cache's
+    ``models`` folder (a cached copy whose hash matches is used without the network), then
+    ``load_weights``."""
+    from kerasish.utils import file_utils
+
+    path = file_utils.get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
+    model.load_weights(path)
