@@ -3,7 +3,9 @@
 Each family is a module with its builders, ``preprocess_input`` and ``decode_predictions``
 (``kerasish.applications.resnet.preprocess_input``); the builders are also here at the top.
 Layer names, order, shapes and parameter counts are Keras', so Keras' weight files load.
-``weights="imagenet"`` reads Keras' file from the Keras cache folder (see ``weight_files``).
+``weights="imagenet"`` reads Keras' file from the Keras cache folder; the families Keras 3 added
+(MobileNetV3, EfficientNetV2, ConvNeXt, InceptionResNetV2, NASNet) download it there as Keras
+does when it is missing (see ``weight_files``).
 """
 
 from kerasish.applications import (

@@ -8,7 +8,8 @@ ImageNet mean and variance, S/M/L rescale to [-1, 1]. ``preprocess_input`` is th
 
 As in Keras, the block table and the choice of preprocessing are looked up by the model's
 ``name`` (``"efficientnetv2-b0"``...), so a variant called with another ``name`` raises Keras'
-``KeyError``.
+``KeyError``. tf.keras 2 has the same layers and names; its variants take no ``name`` and its
+``EfficientNetV2`` calls the argument ``model_name``.
 """
 
 from __future__ import annotations

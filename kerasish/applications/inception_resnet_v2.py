@@ -5,7 +5,8 @@ Inception modules whose concatenated branches are projected back to the input wi
 convolution (with bias, no batch norm) and added to the input, scaled: ``x + scale * r``
 (``CustomScaleLayer``, Keras 3's and tf.keras 2.x's layer; Keras 2.2 used a ``Lambda``).
 Unnamed convolutions are auto-named as in Keras (``conv2d_N``, ``batch_normalization_N``,
-``activation_N``), so Keras' weight files load by position.
+``activation_N``), so Keras' weight files load by position. tf.keras 2 builds the same layers; its builder takes no ``name`` (the model is
+always ``inception_resnet_v2``).
 """
 
 from __future__ import annotations

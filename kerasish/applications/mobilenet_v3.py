@@ -10,10 +10,16 @@ The hard sigmoid is Keras' ``ReLU(6.0)(x + 3.0) * (1.0 / 6.0)``: the addition an
 multiplication are tensor operations, which Keras 3 keeps out of ``model.layers`` and kerasish
 records as op layers (``tf.__operators__.add``, ``tf.math.multiply``, as tf.keras 2 did). They
 have no weights, so weight files, ``set_weights`` and every other layer line up with Keras'.
+
+tf.keras 2 built the same network under other names (``Conv``, ``Conv/BatchNorm``,
+``expanded_conv/depthwise``..., the model ``MobilenetV3small``) with hard-swish as
+``Multiply([x, hard_sigmoid(x)])`` layers; kerasish follows Keras 3 only. The published ImageNet
+files load into either, since they are matched by the order of the layers that have weights.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Any, Callable, Optional
 
@@ -92,7 +98,17 @@ def MobileNetV3(  # noqa: N802 - Keras' public name
     name: Optional[str] = None,
 ) -> Functional:
     """The network from a block table (``_SMALL``/``_LARGE``) and the head width."""
-    common.check_weights_argument(weights, include_top, classes)
+    if not (weights in {"imagenet", None} or os.path.exists(str(weights))):
+        raise ValueError(
+            "The `weights` argument should be either `None` (random initialization), "
+            "`imagenet` (pre-training on ImageNet), or the path to the weights file to be "
+            f"loaded.  Received weights={weights}"
+        )
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError(
+            'If using `weights="imagenet"` with `include_top` as true, `classes` should be '
+            f"1000.  Received classes={classes}"
+        )
     input_shape = _input_shape(input_shape, input_tensor)
     rows, cols = input_shape[:2] if backend.image_data_format() == "channels_last" else input_shape[1:]
     if rows and cols and (rows < 32 or cols < 32):

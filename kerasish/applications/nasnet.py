@@ -10,7 +10,9 @@ Keras 3.15 refuses ``NASNetMobile`` on its torch backend ("outstanding bug"; lat
 versions build it again); kerasish builds it, as Keras does on the other backends and tf.keras
 2 did. Keras 3 also nests every cell's weights in name scopes (their ``path`` reads
 ``normal_A_block_0/block_1/.../depthwise_kernel``); kerasish has no name scopes, so a
-``path`` here is ``<layer name>/<weight name>``. Neither affects weight files.
+``path`` here is ``<layer name>/<weight name>``. Neither affects weight files. tf.keras 2 has
+the same layers; its builders take no ``name`` (every model is ``NASNet``), and under
+``channels_first`` it warned and built a ``channels_last`` model where Keras 3 refuses.
 """
 
 from __future__ import annotations

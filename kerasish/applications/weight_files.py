@@ -1,10 +1,12 @@
-"""Where Keras' pretrained weight files come from: the Keras cache directory, never the network.
+"""Where Keras' pretrained weight files come from: the Keras cache directory.
 
 Keras downloads ``<name>.h5`` into ``$KERAS_HOME/models`` (``~/.keras/models`` without
 ``KERAS_HOME``) the first time an application asks for ImageNet weights, and finds it there
-afterwards. kerasish has no network access, so it only looks there: a file someone already
-downloaded with Keras (or copied there) is used as is, and a missing one is an immediate error
-saying which file to put where.
+afterwards. The older families only look there: a file someone already downloaded with Keras
+(or copied there) is used as is, and a missing one is an immediate error saying which file to
+put where. The families added with Keras 3's module layout (``download_and_load``) do what
+Keras does: ``get_file`` with Keras' URL, cache name and hash, so a cached file with the right
+hash is used without the network and a missing one is downloaded.
 """
 
 from __future__ import annotations
