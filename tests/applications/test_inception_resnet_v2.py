@@ -88,22 +88,23 @@ def test_errors():
         inception_resnet_v2.InceptionResNetV2(weights="imagenet", input_shape=(75, 75, 3))
 
 
-@pytest.mark.parametrize("include_top, file_name, file_hash", [
-    (True, "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels.h5",
-     "e693bd0210a403b3192acc6073ad2e96"),
-    (False, "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
-     "d19885ff4a710c122648d3b5c3b684e4"),
-])
-def test_imagenet_weights_are_keras_files(include_top, file_name, file_hash, monkeypatch):
+def test_imagenet_weights_are_keras_files(monkeypatch):
     """Keras' file names, URLs and md5 hashes, as in keras/src/applications/inception_resnet_v2.py."""
-    kwargs = {} if include_top else {"input_shape": (75, 75, 3)}
+    assert inception_resnet_v2.WEIGHT_FILES == {
+        True: ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels.h5",
+               "e693bd0210a403b3192acc6073ad2e96"),
+        False: ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                "d19885ff4a710c122648d3b5c3b684e4"),
+    }
+    file_name = "inception_resnet_v2_weights_tf_dim_ordering_tf_kernels_notop.h5"
     fname, origin, options = _requested_download(monkeypatch, lambda: (
-        inception_resnet_v2.InceptionResNetV2(weights="imagenet", include_top=include_top, **kwargs)
+        inception_resnet_v2.InceptionResNetV2(weights="imagenet", include_top=False,
+                                              input_shape=(75, 75, 3))
     ))
     assert fname == file_name
     assert origin == ("https://storage.googleapis.com/tensorflow/keras-applications/"
                       "inception_resnet_v2/" + file_name)
-    assert options == {"cache_subdir": "models", "file_hash": file_hash}
+    assert options == {"cache_subdir": "models", "file_hash": "d19885ff4a710c122648d3b5c3b684e4"}
 
 
 def test_preprocess_input_scales_to_minus_one_one():
