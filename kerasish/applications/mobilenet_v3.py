@@ -45,7 +45,7 @@ WEIGHTS_HASHES = {
         "99cd97fb2fcdad2bf028eb838de69e37", "cde8136e733e811080d9fcd8a252f7e4"),
 }
 
-Activation = Callable[[KerasTensor], KerasTensor]
+ActivationFn = Callable[[KerasTensor], KerasTensor]
 # One inverted residual block: (expansion, filters, kernel ("k": the variant's kernel),
 # stride, squeeze-and-excite?, activation ("relu", or "act": the variant's activation)).
 _SMALL = (
@@ -285,7 +285,7 @@ def _inverted_res_block(
     kernel_size: int,
     stride: int,
     se_ratio: Optional[float],
-    activation: Activation,
+    activation: ActivationFn,
     block_id: int,
 ) -> KerasTensor:
     axis = 1 if backend.image_data_format() == "channels_first" else -1
