@@ -1,10 +1,12 @@
-"""Where Keras' pretrained weight files come from: the Keras cache directory, never the network.
+"""Where Keras' pretrained weight files come from: the Keras cache directory.
 
 Keras downloads ``<name>.h5`` into ``$KERAS_HOME/models`` (``~/.keras/models`` without
 ``KERAS_HOME``) the first time an application asks for ImageNet weights, and finds it there
-afterwards. kerasish has no network access, so it only looks there: a file someone already
-downloaded with Keras (or copied there) is used as is, and a missing one is an immediate error
-saying which file to put where.
+afterwards. The older families only look there: a file someone already downloaded with Keras
+(or copied there) is used as is, and a missing one is an immediate error saying which file to
+put where. The families added with Keras 3's module layout (``download_and_load``) do what
+Keras does: ``get_file`` with Keras' URL, cache name and hash, so a cached file with the right
+hash is used without the network and a missing one is downloaded.
 """
 
 from __future__ import annotations
@@ -72,3 +74,13 @@ def load_requested_weights(model: Any, weights: Any, imagenet_file: Any, family:
             load_imagenet_weights(model, imagenet_file, family)
         return
     model.load_weights(weights)
+
+
+def download_and_load(model: Any, file_name: str, origin: str, file_hash: str) -> None:
+    """Keras 3's way for the families kerasish added later: ``get_file`` into the cache's
+    ``models`` folder (a cached copy whose hash matches is used without the network), then
+    ``load_weights``."""
+    from kerasish.utils import file_utils
+
+    path = file_utils.get_file(file_name, origin, cache_subdir="models", file_hash=file_hash)
+    model.load_weights(path)

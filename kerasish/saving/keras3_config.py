@@ -24,8 +24,12 @@ def serialize_layer(layer: Any) -> dict:
     """``{"module", "class_name", "config", "registered_name", "build_config"}`` for a layer."""
     from kerasish.models.functional import Functional
     from kerasish.models.sequential import Sequential
+    from kerasish.saving import keras3_ops
     from kerasish.saving.serialization import keras_module_of
 
+    operation = keras3_ops.operation_entry(layer)
+    if operation is not None:
+        return operation
     module, registered_name = keras_module_of(type(layer))
     if isinstance(layer, Sequential):
         config = _sequential_config(layer)

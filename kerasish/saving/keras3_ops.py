@@ -62,3 +62,34 @@ class OperationFactory:
 def call_kwargs(layer: Any) -> dict:
     """The arguments an operation node was constructed with, to pass to each call."""
     return dict(getattr(layer, "_keras3_call_kwargs", {}))
+
+
+# Op layers of binary arithmetic that Keras 3 records as its own operation nodes (``x + 3.0``
+# in a Keras 3 functional model is a ``keras.src.ops.numpy.Add`` node), by op symbol.
+_KERAS3_OPERATIONS = {
+    "__operators__.add": "Add",
+    "math.add": "Add",
+    "keras.ops.add": "Add",
+    "math.multiply": "Multiply",
+    "keras.ops.multiply": "Multiply",
+    "math.subtract": "Subtract",
+    "keras.ops.subtract": "Subtract",
+}
+
+
+def operation_entry(layer: Any) -> Optional[dict]:
+    """A Keras 3 operation config for an arithmetic op layer called on positional arguments
+    only, so that Keras 3 rebuilds it (it has no ``TFOpLambda``); ``None`` for other layers."""
+    from kerasish.ops.op_layer import TFOpLambda
+
+    if type(layer) is not TFOpLambda or layer.arguments:
+        return None
+    class_name = _KERAS3_OPERATIONS.get(layer.symbol)
+    if class_name is None or any(node.call_kwargs for node in layer._inbound_nodes):
+        return None
+    return {
+        "module": "keras.src.ops.numpy",
+        "class_name": class_name,
+        "config": {"name": layer.name},
+        "registered_name": class_name,
+    }

@@ -38,6 +38,9 @@ _KERAS_MODULES = {
     "kerasish.optimizers": "keras.optimizers",
     "kerasish.losses": "keras.losses",
     "kerasish.metrics": "keras.metrics",
+    # Layers Keras defines inside its applications (ConvNeXt's LayerScale...).
+    "kerasish.applications.convnext": "keras.src.applications.convnext",
+    "kerasish.applications.inception_resnet_v2": "keras.src.applications.inception_resnet_v2",
 }
 _FUNCTIONAL_MODULE = "keras.src.models.functional"
 _KINDS = ("layers", "models", "initializers", "regularizers", "constraints", "optimizers", "losses", "metrics")
