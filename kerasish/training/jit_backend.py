@@ -75,28 +75,62 @@ class MaxPoolFindingMaxima(torch.autograd.Function):
     def backward(ctx: Any, grad: torch.Tensor) -> tuple:
         x, out = ctx.saved_tensors
         kh, kw = ctx.kernel
-        n, c, height, width = x.shape
         rows, cols = out.shape[-2:]
         # Channels-last views: the kernel inductor makes then keeps the gradient's layout.
         xl, ml, gl = (t.permute(0, 2, 3, 1) for t in (x, out, grad))
         window = [
             xl[:, a : rows * kh : kh, b : cols * kw : kw, :] for a in range(kh) for b in range(kw)
         ]
-        first_max = _first(xi == ml for xi in window)
-        last_nan = _first(torch.isnan(xi) for xi in reversed(window))[::-1]
-        nan_window = torch.isnan(ml)
-        parts = [
-            torch.where(torch.where(nan_window, nan_hit, hit), gl, 0.0)
-            for hit, nan_hit in zip(first_max, last_nan)
-        ]
-        tiles = torch.stack(
-            [torch.stack(parts[a * kw : (a + 1) * kw], dim=3) for a in range(kh)], dim=2
-        ).reshape(n, rows * kh, cols * kw, c)
-        if rows * kh != height or cols * kw != width:
-            full = tiles.new_zeros(n, height, width, c)
-            full[:, : rows * kh, : cols * kw, :] = tiles
-            tiles = full
+        if (rows * kh, cols * kw) == tuple(x.shape[-2:]):
+            tiles = _tiled_gradient(window, ml, gl, kh, kw)
+        else:
+            tiles = _gradient_with_a_margin(window, ml, gl, kh, kw, x.shape)
         return tiles.permute(0, 3, 1, 2), None
+
+
+def _hits(window: list, maxima: torch.Tensor) -> list:
+    """Per window position, where it holds its window's maximum as ATen picks it: the first
+    maximum in scan order, or the last NaN. (``t != t`` is NaN: inductor's CPU code vectorises
+    it, but not ``isnan``.)"""
+    first_max = _first(xi == maxima for xi in window)
+    last_nan = _first(xi != xi for xi in reversed(window))[::-1]
+    nan_window = maxima != maxima
+    return [torch.where(nan_window, nan_hit, hit) for hit, nan_hit in zip(first_max, last_nan)]
+
+
+def _tiled_gradient(window: list, maxima: torch.Tensor, grad: torch.Tensor, kh: int, kw: int):
+    """Windows cover the input: everything upsampled to its size as views, so that inductor
+    makes one pointwise kernel over the input gradient."""
+    n, rows, cols, c = maxima.shape
+
+    def upsampled(t: torch.Tensor) -> torch.Tensor:
+        return t[:, :, None, :, None, :].expand(n, rows, kh, cols, kw, c).reshape(
+            n, rows * kh, cols * kw, c
+        )
+
+    hits = _hits([upsampled(xi) for xi in window], upsampled(maxima))
+    in_row = torch.arange(rows * kh, device=grad.device) % kh
+    in_col = torch.arange(cols * kw, device=grad.device) % kw
+    taken = None
+    for position, hit in enumerate(hits):
+        a, b = divmod(position, kw)
+        here = ((in_row == a)[:, None] & (in_col == b)[None, :])[:, :, None] & hit
+        taken = here if taken is None else taken | here
+    return torch.where(taken, upsampled(grad), 0.0)
+
+
+def _gradient_with_a_margin(window: list, maxima: torch.Tensor, grad: torch.Tensor, kh: int,
+                            kw: int, shape: torch.Size) -> torch.Tensor:
+    """Windows leave a last row or column out: the windows' gradients stacked, then placed in a
+    zero gradient of the input's size (upsampled views with a slice assignment run slowly)."""
+    n, rows, cols, c = maxima.shape
+    parts = [torch.where(hit, grad, 0.0) for hit in _hits(window, maxima)]
+    tiles = torch.stack(
+        [torch.stack(parts[a * kw : (a + 1) * kw], dim=3) for a in range(kh)], dim=2
+    ).reshape(n, rows * kh, cols * kw, c)
+    full = tiles.new_zeros(n, shape[2], shape[3], c)
+    full[:, : rows * kh, : cols * kw, :] = tiles
+    return full
 
 
 def _first(hits: Any) -> list:
