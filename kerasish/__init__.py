@@ -45,7 +45,7 @@ from kerasish.operation import Function, Operation
 from kerasish.optimizers import Optimizer
 from kerasish.quantizers import Quantizer
 from kerasish.regularizers import Regularizer
-from kerasish.remat import RematScope, remat
+from kerasish.rematerialization import RematScope, remat
 from kerasish.scopes import StatelessScope, SymbolicScope, name_scope
 from kerasish.variables import Variable
 

@@ -27,7 +27,7 @@ import torch
 from torch.func import functional_call
 
 from kerasish import backend, devices, initializers, regularizers
-from kerasish import remat as remat_lib
+from kerasish import rematerialization as remat_lib
 from kerasish.graph.keras_tensor import KerasHistory, KerasTensor
 from kerasish.graph.node import Node
 from kerasish.layers.input_spec import assert_input_compatibility

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Optional
 import numpy as np
 import torch
 
-from kerasish import remat as remat_lib
+from kerasish import rematerialization as remat_lib
 from kerasish import scopes
 from kerasish.utils import tree
 
@@ -270,13 +270,16 @@ def _listed(shape: Any) -> Any:
 
 
 def _recording_build(build: Callable) -> Callable:
-    """``build`` that records its arguments for ``get_build_config``, as Keras' build wrapper
-    does; in a ``super().build(...)`` chain the outermost (the class' own) call records last."""
+    """``build`` run in the layer's name scope (its ``path``), recording its arguments for
+    ``get_build_config``, as Keras' build wrapper does; in a ``super().build(...)`` chain the
+    outermost (the class' own) call records last."""
     signature = inspect.signature(build)
 
     @functools.wraps(build)
     def recording_build(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = build(self, *args, **kwargs)
+        with scopes.name_scope(self.name, caller=self):
+            self._path = scopes.current_path()
+            result = build(self, *args, **kwargs)
         arguments = signature.bind(self, *args, **kwargs).arguments
         arguments.pop(next(iter(signature.parameters)))  # self
         self._build_shapes_dict = dict(arguments)
