@@ -1,6 +1,6 @@
 """Keras 3's model-level state API, mixed into ``Model``: the compile config ``.keras`` files
 store (``get_compile_config``/``compile_from_config``), the ``jit_compile``/``run_eagerly``
-switches, the step functions ``fit`` would run (``make_train_function``...), and the model's
+switches, the one-step functions of Keras' torch trainer (``make_train_function``...), and the model's
 variables as a nested dict (``get_state_tree``/``set_state_tree``).
 """
 
@@ -11,8 +11,6 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 import torch
-
-from kerasish.utils import tree
 
 
 class ModelStateMixin:
@@ -74,57 +72,51 @@ class ModelStateMixin:
     # ---------------------------------------------------------- step functions
 
     def make_train_function(self, force: bool = False) -> Callable:
-        """Keras 3 on torch: ``train_function(data)`` runs ``train_step`` on each batch of the
-        list ``data`` (``(x, y, sample_weight)`` tuples) and returns the last logs."""
-        if self.train_function is not None and not force:
-            return self.train_function
+        """Keras 3.15 on torch: ``train_function(data)`` runs one ``train_step`` on ``data[0]``
+        (an ``(x, y, sample_weight)`` batch) and returns its logs. Also returned here (Keras
+        returns None when it makes the function)."""
+        if self.train_function is None or force:
 
-        def train_function(data: Any) -> dict:
-            logs: dict = {}
-            was_training = self.training
-            self.train(True)
-            try:
-                for step_data in data:
-                    logs = self.train_step(step_data)
-            finally:
-                self.train(was_training)
-            return logs
+            def train_function(data: Any) -> dict:
+                was_training = self.training
+                self.train(True)
+                try:
+                    return self.train_step(data[0])
+                finally:
+                    self.train(was_training)
 
-        self.train_function = train_function
-        return train_function
+            self.train_function = train_function
+        return self.train_function
 
     def make_test_function(self, force: bool = False) -> Callable:
-        """``test_function(data)``: ``test_step`` on each batch of ``data``, without grad."""
-        if self.test_function is not None and not force:
-            return self.test_function
+        """``test_function(data)``: one ``test_step`` on ``data[0]``, without autograd."""
+        if self.test_function is None or force:
 
-        def test_function(data: Any) -> dict:
-            logs: dict = {}
-            with torch.no_grad():
-                for step_data in data:
-                    logs = self.test_step(step_data)
-            return logs
+            def test_function(data: Any) -> dict:
+                with torch.no_grad():
+                    return self.test_step(data[0])
 
-        self.test_function = test_function
-        return test_function
+            self.test_function = test_function
+        return self.test_function
 
     def make_predict_function(self, force: bool = False) -> Callable:
-        """``predict_function(data)``: ``predict_step`` on each batch of ``data``, the outputs
-        concatenated along the batch axis."""
-        if self.predict_function is not None and not force:
-            return self.predict_function
+        """``predict_function(data)``: one ``predict_step`` on ``data[0]``, without autograd."""
+        if self.predict_function is None or force:
 
-        def predict_function(data: Any) -> Any:
-            with torch.no_grad():
-                outputs = [self.predict_step(step_data) for step_data in data]
-            if not outputs:
-                return []
-            flat = [tree.flatten(out) for out in outputs]
-            joined = [torch.cat(parts) for parts in zip(*flat)]
-            return tree.pack_sequence_as(outputs[0], joined)
+            def predict_function(data: Any) -> Any:
+                with torch.no_grad():
+                    return self.predict_step(data[0])
 
-        self.predict_function = predict_function
-        return predict_function
+            self.predict_function = predict_function
+        return self.predict_function
+
+    def stateless_compute_loss(self, *args: Any, **kwargs: Any) -> Any:
+        """JAX-style functional loss over given metric states: kerasish metrics keep their
+        state outside ``Variable``s, so this is not implemented."""
+        raise NotImplementedError(
+            "Model.stateless_compute_loss is not implemented in kerasish; use "
+            "compute_loss() (or stateless_call() for the forward pass)."
+        )
 
     def get_quantization_layer_structure(self, mode: Optional[str] = None) -> Optional[dict]:
         """Keras 3: the topology structure-aware quantization (GPTQ) needs; ``None`` unless a
