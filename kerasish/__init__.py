@@ -42,8 +42,12 @@ from kerasish.metrics import Metric
 from kerasish.mixed_precision import DTypePolicy
 from kerasish.mixed_precision.policy import FloatDTypePolicy
 from kerasish.models import Model, Sequential
+from kerasish.operation import Function, Operation
 from kerasish.optimizers import Optimizer
+from kerasish.quantizers import Quantizer
 from kerasish.regularizers import Regularizer
+from kerasish.rematerialization import RematScope, remat
+from kerasish.scopes import StatelessScope, SymbolicScope, name_scope
 from kerasish.variables import Variable
 
 _legacy_interfaces.install()  # Keras 1 argument names, as Keras 2.2.5 accepted them
@@ -59,6 +63,7 @@ def version() -> str:
 __all__ = [
     "DTypePolicy",
     "FloatDTypePolicy",
+    "Function",
     "Initializer",
     "Input",
     "InputLayer",
@@ -68,9 +73,14 @@ __all__ = [
     "Loss",
     "Metric",
     "Model",
+    "Operation",
     "Optimizer",
+    "Quantizer",
     "Regularizer",
+    "RematScope",
     "Sequential",
+    "StatelessScope",
+    "SymbolicScope",
     "Variable",
     "activations",
     "applications",
@@ -90,12 +100,14 @@ __all__ = [
     "metrics",
     "mixed_precision",
     "models",
+    "name_scope",
     "ops",
     "optimizers",
     "preprocessing",
     "quantizers",
     "random",
     "regularizers",
+    "remat",
     "tree",
     "utils",
     "version",

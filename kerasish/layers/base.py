@@ -28,9 +28,12 @@ import torch
 from torch.func import functional_call
 
 from kerasish import backend, devices, initializers, regularizers
+from kerasish import rematerialization as remat_lib
 from kerasish.graph.keras_tensor import KerasHistory, KerasTensor
 from kerasish.graph.node import Node
 from kerasish.layers.input_spec import assert_input_compatibility
+from kerasish.layers.layer_metrics import LayerMetricsMixin
+from kerasish.layers.layer_state import LayerStateMixin
 from kerasish.mixed_precision import autocast as autocast_lib
 from kerasish.mixed_precision import policy as policy_lib
 from kerasish.saving import layouts, registry
@@ -99,7 +102,7 @@ def _shape_structure(value: Any) -> Any:
     )
 
 
-class Layer(torch.nn.Module):
+class Layer(LayerStateMixin, LayerMetricsMixin, torch.nn.Module):
     """Base class of every kerasish layer and model."""
 
     _call_accepts_training = False
@@ -143,8 +146,9 @@ class Layer(torch.nn.Module):
         self._casts_inputs = False  # set by a graph call on inputs of another float dtype
         self._trainable = bool(trainable)
         self.built = False
-        self.supports_masking = False
-        self.input_spec = None
+        remat_mode = remat_lib.current_remat_mode()
+        if remat_mode is not None:  # Keras: a layer keeps the RematScope of its creation
+            self._remat_mode = remat_mode
         self._inbound_nodes: list[Node] = []
         self._outbound_nodes: list[Node] = []
         self._keras_variables: list[Variable] = []
@@ -221,6 +225,8 @@ class Layer(torch.nn.Module):
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         if self._casts_inputs or (policy_lib.MIXED_IN_USE[0] and autocast_lib.applies(self)):
             outputs = autocast_lib.call_with_policy(self, args, kwargs)
+        elif self._remat_mode is not None:
+            outputs = self.rematerialized_call(self.call, *args, **kwargs)(*args, **kwargs)
         else:
             outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:

@@ -12,12 +12,13 @@ import torch
 
 from kerasish import config as keras_config
 from kerasish.layers.base import Layer
+from kerasish.models.model_state import ModelStateMixin
 from kerasish.training import data as data_adapter
 from kerasish.training.trainer import Trainer, phase_mode
 from kerasish.utils import numpy_values, tree
 
 
-class Model(Trainer, Layer):
+class Model(ModelStateMixin, Trainer, Layer):
     _casts_direct_inputs = False  # inputs take their Input layers' dtypes
 
     def __new__(cls, *args: Any, **kwargs: Any):

@@ -56,23 +56,8 @@ def _uses_functional_config(model: Any) -> bool:
 
 
 def _build_config(layer: Any) -> Optional[dict]:
-    from kerasish.layers.input_layer import InputLayer
-    from kerasish.models.functional import Functional
-    from kerasish.models.sequential import Sequential
-
-    if isinstance(layer, InputLayer) or not layer.built:
-        return None
-    if isinstance(layer, Sequential):
-        shape = layer.inputs[0].shape if layer.inputs else None
-        return {"input_shape": _jsonable(shape)}
-    if isinstance(layer, Functional):
-        return {"input_shape": None}
-    if hasattr(layer, "keras3_build_config"):  # layers whose build takes several shapes
-        return layer.keras3_build_config()
-    for node in layer._inbound_nodes:
-        if not node.is_input:
-            return {"input_shape": _jsonable(node.input_shapes)}
-    return None
+    """The layer's own ``get_build_config()`` (Keras calls it too; custom layers override it)."""
+    return layer.get_build_config()
 
 
 def _jsonable(shape: Any) -> Any:

@@ -129,6 +129,14 @@ def rnn_cell_name(layer: Any) -> Optional[str]:
     return to_snake_case(type(layer).__name__) + "_cell"
 
 
+def overrides_hook(layer: Any, hook: str) -> bool:
+    """Whether ``layer``'s class replaces ``Layer``'s default ``hook`` (``save_own_variables``
+    ...): then the file holds what the override writes; otherwise variables by index."""
+    from kerasish.layers.base import Layer
+
+    return layer is not None and getattr(type(layer), hook, None) is not getattr(Layer, hook)
+
+
 def _is_layer(module: Any) -> bool:
     from kerasish.layers.base import Layer
 
@@ -160,7 +168,7 @@ def save_weights(model: Any, group: Any, optimizer: Optional[tuple[str, list]] =
     ``optimizer`` is ``(name, values)`` of the optimizer's state, in Keras 3's order.
     """
     for path, name, variables, owner in _walk(model, "", set()):
-        if hasattr(owner, "save_own_variables"):
+        if overrides_hook(owner, "save_own_variables"):
             # Keras 3's hook for state that is not variables (a lookup's ``idf_weights``).
             store: dict = {}
             owner.save_own_variables(store)
@@ -217,7 +225,7 @@ def plan_load(model: Any, group: Any, skip_mismatch: bool = False) -> list[tuple
 
     assignments: list = []
     for path, name, variables, owner in _walk(model, "", set()):
-        if hasattr(owner, "load_own_variables"):
+        if overrides_hook(owner, "load_own_variables"):
             vars_group = _find_vars(group, path)
             store = {} if vars_group is None else {key: np.asarray(vars_group[key]) for key in vars_group}
             assignments.append((_OwnState(owner), store))

@@ -371,12 +371,8 @@ def _instantiate(cls: type, inner: dict, custom_objects: dict) -> Any:
 def _build_from_config(instance: Any, build_config: dict) -> None:
     if getattr(instance, "built", True):
         return
-    if hasattr(instance, "build_from_config"):
+    if hasattr(instance, "build_from_config"):  # Layer's default builds from "input_shape"
         instance.build_from_config(build_config)
-        return
-    shape = build_config.get("input_shape")
-    if shape is not None:
-        instance._maybe_build(_shape_from_json(shape))
 
 
 def _shape_from_json(shape: Any) -> Any:

@@ -15,7 +15,6 @@ import numpy as np
 import torch
 
 from kerasish import config as keras_config
-from kerasish.metrics.base import Metric
 from kerasish.training import custom_steps, data_adapters, jit_backend
 from kerasish.training import data as data_utils
 from kerasish.training.compile_utils import (
@@ -108,6 +107,7 @@ class Trainer(custom_steps.StepMethods):
         self.compiled_loss: Optional[LossesContainer] = None
         self.compiled_metrics: Optional[MetricsContainer] = None
         self._jit_compile = jit_compile is True
+        self._run_eagerly = run_eagerly
         for compiled in _COMPILED_FUNCTIONS:
             self.__dict__.pop(compiled, None)
         self.stop_training = False
@@ -148,7 +148,8 @@ class Trainer(custom_steps.StepMethods):
                 compiled += container.metrics
             elif container is not None and container.has_metrics:
                 compiled.append(custom_steps.CompileMetrics(self))
-        return compiled + [v for v in self.__dict__.values() if isinstance(v, Metric)]
+        # Then the Metric attributes and ``add_metric`` metrics of the model and its layers.
+        return compiled + self._tracked_metrics()
 
     @property
     def metrics_names(self) -> list[str]:
