@@ -17,6 +17,7 @@ import zipfile
 from typing import Any, Optional
 
 import h5py
+import numpy as np
 
 from kerasish.saving import atomic, compile_state, keras2_compat, keras3_assets, keras3_weights
 from kerasish.saving.serialization import SafeModeScope
@@ -48,6 +49,10 @@ def model_config_json(model: Any) -> str:
 def _weights_bytes(model: Any, include_optimizer: bool) -> bytes:
     buffer = io.BytesIO()
     optimizer = compile_state.optimizer_state(model) if include_optimizer else None
+    if optimizer is not None:
+        # Keras 3's optimizer counters are int32 variables; kerasish counts in int64.
+        name, values = optimizer
+        optimizer = name, [v.astype(np.int32) if v.dtype == np.int64 else v for v in values]
     with h5py.File(buffer, "w") as f:
         keras3_weights.save_weights(model, f, optimizer)
     return buffer.getvalue()

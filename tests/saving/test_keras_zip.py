@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import zipfile
@@ -212,3 +213,21 @@ def test_custom_layer_round_trip_with_registration(tmp_path, rng):
         assert isinstance(loaded.get_layer("scale"), Scale) and loaded.get_layer("scale").factor == 3.0
         x = rng.normal(size=(2, 3)).astype("float32")
         np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_the_optimizer_iteration_count_is_written_as_keras_int32(tmp_path):
+    import zipfile
+
+    import h5py
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), epochs=2, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
+            iterations = weights["optimizer/vars/0"]
+            assert iterations.dtype == np.int32 and int(iterations[()]) == 2
+    restored = keras.saving.load_model(path)
+    assert int(restored.optimizer.iterations) == 2
