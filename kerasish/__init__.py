@@ -29,6 +29,7 @@ from kerasish import (
     regularizers,
     tree,
     utils,
+    visualization,
     wrappers,
 )
 from kerasish.compat import install_as_keras
@@ -111,5 +112,6 @@ __all__ = [
     "tree",
     "utils",
     "version",
+    "visualization",
     "wrappers",
 ]

@@ -24,6 +24,7 @@ _PUBLIC = {
     "image_dataset_from_directory": "kerasish.utils.image_dataset",
     "timeseries_dataset_from_array": "kerasish.utils.timeseries_dataset",
     "text_dataset_from_directory": "kerasish.utils.text_dataset",
+    "audio_dataset_from_directory": "kerasish.utils.audio_dataset",
     "set_random_seed": "kerasish.utils.random_seed",
     "pack_x_y_sample_weight": "kerasish.utils.xy_packing",
     "unpack_x_y_sample_weight": "kerasish.utils.xy_packing",
