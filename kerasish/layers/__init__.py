@@ -76,6 +76,7 @@ from kerasish.layers.input_layer import Input, InputLayer
 from kerasish.layers.input_spec import InputSpec
 from kerasish.layers.integer_lookup import IntegerLookup
 from kerasish.layers.lambda_layer import Lambda
+from kerasish.layers.max_num_bounding_boxes import MaxNumBoundingBoxes
 from kerasish.layers.mel_spectrogram import MelSpectrogram
 from kerasish.layers.merging import (
     Add,
@@ -187,6 +188,7 @@ from kerasish.legacy.keras1_merge import Merge, merge  # Keras 1's, kept by Kera
 from kerasish.ops.op_layer import SlicingOpLambda, TFOpLambda  # noqa: E402 (configs name them)
 
 __all__ = [
+    "MaxNumBoundingBoxes",
     "MelSpectrogram",
     "Merge",
     "STFTSpectrogram",

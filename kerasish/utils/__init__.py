@@ -56,6 +56,7 @@ __all__ = sorted(_PUBLIC)
 
 # Keras 2 module paths, importable and reachable as attributes (``keras.utils.np_utils``).
 _SUBMODULES = {"np_utils", "generic_utils", "data_utils", "vis_utils", "conv_utils"}
+_SUBMODULES.add("bounding_boxes")  # Keras 3's box utilities, a package here too
 
 
 def __getattr__(name: str) -> Any:
