@@ -9,7 +9,7 @@ import numpy as np
 
 from kerasish import backend
 from kerasish.ops import convert_to_numpy
-from kerasish.visualization.box_formats import to_xyxy
+from kerasish.utils.bounding_boxes import convert_format
 
 
 def _cv2() -> Any:
@@ -56,8 +56,14 @@ def draw_bounding_boxes(
             f"Received: bounding_boxes={bounding_boxes}"
         )
     h_axis, w_axis = (-3, -2) if data_format == "channels_last" else (-2, -1)
-    boxes = to_xyxy(
-        bounding_boxes["boxes"], bounding_box_format, images.shape[h_axis], images.shape[w_axis]
+    boxes = convert_to_numpy(
+        convert_format(
+            bounding_boxes["boxes"],
+            source=bounding_box_format,
+            target="xyxy",
+            height=images.shape[h_axis],
+            width=images.shape[w_axis],
+        )
     )
     if images.dtype.kind == "f" and images.size > 0:
         images = np.clip(images, 0, 1) * 255 if images.max() <= 1.0 else np.clip(images, 0, 255)

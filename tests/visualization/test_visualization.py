@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from kerasish import visualization
-from kerasish.visualization.box_formats import to_xyxy
 from kerasish.visualization.plot_image_gallery import transform_value_range
 from kerasish.visualization.plot_segmentation_mask_gallery import segmentation_mask_gallery_images
 
@@ -126,29 +125,6 @@ def test_transform_value_range():
     images = np.array([[0.0, 0.5, 1.0]], dtype="float32")
     np.testing.assert_allclose(transform_value_range(images, (0, 1), (0, 255)), [[0, 127.5, 255]])
     assert transform_value_range(images, (0, 255), (0, 255)) is images
-
-
-@pytest.mark.parametrize(
-    "fmt, boxes",
-    [
-        ("xyxy", [1, 2, 3, 5]),
-        ("yxyx", [2, 1, 5, 3]),
-        ("xywh", [1, 2, 2, 3]),
-        ("center_xywh", [2, 3.5, 2, 3]),
-        ("center_yxhw", [3.5, 2, 3, 2]),
-        ("rel_xyxy", [0.1, 0.1, 0.3, 0.25]),
-        ("REL_YXYX", [0.1, 0.1, 0.25, 0.3]),
-        ("rel_xywh", [0.1, 0.1, 0.2, 0.15]),
-        ("rel_center_xywh", [0.2, 0.175, 0.2, 0.15]),
-    ],
-)
-def test_to_xyxy(fmt, boxes):
-    np.testing.assert_allclose(to_xyxy(np.array([boxes]), fmt, 20, 10), [[1, 2, 3, 5]], atol=1e-6)
-
-
-def test_to_xyxy_rejects_unknown_format():
-    with pytest.raises(ValueError, match="Supported formats"):
-        to_xyxy(np.zeros((1, 4)), "xyz", 2, 2)
 
 
 def test_missing_optional_packages_raise_keras_import_errors(monkeypatch):
