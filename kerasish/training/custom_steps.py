@@ -11,6 +11,7 @@ they call the override with ``data`` packed the way Keras packs it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any, Iterator, Optional
 
@@ -23,6 +24,12 @@ from kerasish.utils import tree
 
 TRAINING_HOOKS = ("train_step", "compute_loss", "compute_metrics")
 EVALUATION_HOOKS = ("test_step", "compute_loss", "compute_metrics")
+
+
+@functools.cache
+def _takes_training(compute_loss: Any) -> bool:
+    """Read once per method, not per step."""
+    return "training" in inspect.signature(compute_loss).parameters
 
 
 def unpack_x_y_sample_weight(data: Any) -> tuple:
@@ -143,7 +150,7 @@ class StepMethods:
         self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool
     ) -> torch.Tensor:
         """Overrides written before Keras 3.3 have no ``training`` argument."""
-        if "training" in inspect.signature(self.compute_loss).parameters:
+        if _takes_training(type(self).compute_loss):
             return self.compute_loss(x, y, y_pred, sample_weight, training=training)
         return self.compute_loss(x, y, y_pred, sample_weight)
 
